@@ -1,0 +1,88 @@
+import type { BufferCheckpoint } from './ports.js';
+
+/**
+ * The lake's layout, shared by the writer (which commits it) and the query layer (which reads it).
+ *
+ * Object keys, relative to the lake root (`<data-dir>/lake/` for the local store):
+ *   events/dt=YYYY-MM-DD/hour=HH/part-<id>.parquet   event data, ZSTD Parquet (schema: core/schema.ts)
+ *   _clicklake/manifest.json                          the commit point (below)
+ *
+ * The manifest lists the live Parquet files and the buffer checkpoint they cover. The writer replaces it atomically
+ * after the files it names are durable and before it trims the buffer; it is the single source of truth for what the
+ * lake holds. A Parquet file under events/ that the manifest does not list is an orphan of a crash and is deleted on
+ * recovery. Engines that only glob the directory (pyarrow, Athena) see the same data outside those short windows.
+ */
+export const MANIFEST_KEY = '_clicklake/manifest.json';
+export const EVENTS_PREFIX = 'events/';
+
+export interface ManifestFile {
+  /** Object key, e.g. events/dt=2026-11-27/hour=09/part-....parquet */
+  readonly key: string;
+  /** dt=YYYY-MM-DD/hour=HH */
+  readonly partition: string;
+  readonly rows: number;
+  readonly bytes: number;
+}
+
+export interface Manifest {
+  readonly format: 'clicklake-manifest';
+  readonly version: 1;
+  /** Increases by one at every commit. */
+  readonly generation: number;
+  /** Buffer position covered by the files (null: nothing committed yet). */
+  readonly checkpoint: BufferCheckpoint | null;
+  readonly files: readonly ManifestFile[];
+  /** Keys replaced by compaction, deleted once no reader can still be using them. */
+  readonly pendingDeletes: readonly string[];
+  readonly updatedAt: string;
+}
+
+export function emptyManifest(): Manifest {
+  return {
+    format: 'clicklake-manifest',
+    version: 1,
+    generation: 0,
+    checkpoint: null,
+    files: [],
+    pendingDeletes: [],
+    updatedAt: new Date(0).toISOString(),
+  };
+}
+
+/** Parses manifest bytes; throws a descriptive Error when they are not a manifest. */
+export function parseManifest(bytes: Uint8Array): Manifest {
+  const value = JSON.parse(new TextDecoder().decode(bytes)) as Partial<Manifest>;
+  if (value.format !== 'clicklake-manifest' || value.version !== 1 || !Array.isArray(value.files)) {
+    throw new Error('not a clicklake manifest (format/version/files missing)');
+  }
+  return value as Manifest;
+}
+
+/** What a reader of the lake needs: a consistent set of files plus the buffer position they cover. */
+export interface LakeSnapshot {
+  readonly generation: number;
+  readonly checkpoint: BufferCheckpoint | null;
+  /** Local paths DuckDB can read. */
+  readonly files: readonly string[];
+}
+
+export interface LakeSnapshotSource {
+  current(): Promise<LakeSnapshot>;
+}
+
+/** The snapshot a manifest describes, with local paths from `store` (which must be local for DuckDB to read). */
+export function snapshotOf(manifest: Manifest, localPath: (key: string) => string | null): LakeSnapshot {
+  const files: string[] = [];
+  for (const f of manifest.files) {
+    const p = localPath(f.key);
+    if (p === null) throw new Error(`lake object ${f.key} has no local path; a remote store needs a local cache`);
+    files.push(p);
+  }
+  return { generation: manifest.generation, checkpoint: manifest.checkpoint, files };
+}
+
+/** Reads the committed manifest from a store (empty lake when there is none yet). */
+export async function readManifest(store: { getBytes(key: string): Promise<Uint8Array | null> }): Promise<Manifest> {
+  const bytes = await store.getBytes(MANIFEST_KEY);
+  return bytes === null ? emptyManifest() : parseManifest(bytes);
+}

@@ -1,0 +1,106 @@
+/**
+ * Ports: the interfaces between stages. Stages depend on these, never on each other; the composition root
+ * (src/server/) picks the implementations. Each port has one contract test suite that every implementation passes
+ * (src/buffer/contract.ts, src/store/contract.ts).
+ */
+
+/** Minimal structured logger; pino satisfies it. Stages receive one, they never create a global one. */
+export interface Logger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+/** Injected time source (epoch milliseconds). */
+export type Clock = () => number;
+
+/**
+ * Where the buffer's consumer (the writer) has got to. Opaque to everyone but the buffer that made it; the writer
+ * stores it in its manifest in the same atomic step as the Parquet files it wrote, which is what makes a crash
+ * between "Parquet committed" and "buffer trimmed" harmless. Plain JSON (numbers only) so it can be stored anywhere.
+ * The spool uses `{ "segment": N }`: every record of segments <= N is in the lake.
+ */
+export type BufferCheckpoint = { readonly [key: string]: number };
+
+export interface BufferBatch {
+  /** Payloads (each one JSON-serialised LakeRow) in append order. */
+  readonly payloads: string[];
+  /** Sum of the payloads' UTF-8 byte lengths. */
+  readonly bytes: number;
+  /** Committing this discards this batch and everything before it. */
+  readonly checkpoint: BufferCheckpoint;
+}
+
+/** Where a tail reader (readUncommitted) stopped; opaque, pass it back to continue. */
+export type TailCursor = { readonly [key: string]: number };
+
+export interface TailRead {
+  readonly payloads: string[];
+  readonly cursor: TailCursor;
+}
+
+export interface BufferStats {
+  /** Bytes the buffer holds on disk (or remotely). */
+  readonly bytes: number;
+  /** Number of storage units (segment files, ...). */
+  readonly segments: number;
+  /** Records appended and not yet committed by the consumer. */
+  readonly pendingRecords: number;
+  /** Epoch ms at which the oldest uncommitted record was appended, or null when none is pending. */
+  readonly oldestPendingMs: number | null;
+}
+
+/**
+ * The durable queue between the collector and the writer.
+ *
+ * Producer side: `append` resolves only once every payload is on stable storage (for the spool: written and
+ * fsynced). It rejects with ClicklakeError CLK_ERR_BUFFER_FULL (size bound reached, disk full) or
+ * CLK_ERR_BUFFER_UNAVAILABLE (I/O error), both with `retryAfter`, and then nothing of that call is acknowledged.
+ * Appends of concurrent callers may share one fsync (group commit).
+ *
+ * Consumer side: `poll(after)` is stateless: it returns the next closed batch after `after` (null: from the start),
+ * closing the currently open unit first if it holds records, or null when there is nothing. Calling it twice with
+ * the same `after` returns the same records. `commit(cp)` discards everything up to cp; committing an old or the
+ * same checkpoint again is a no-op.
+ *
+ * Freshness: `readUncommitted(after, cursor)` returns records not covered by `after` that were not returned for
+ * `cursor` yet (null: from the first uncommitted record), including the open unit's durable records, so queries can
+ * see acknowledged events before they reach Parquet. A unit deleted concurrently (committed meanwhile) is skipped.
+ */
+export interface EventBuffer {
+  readonly kind: string;
+  append(payloads: readonly string[]): Promise<void>;
+  poll(after: BufferCheckpoint | null, limits: { maxRecords: number; maxBytes: number }): Promise<BufferBatch | null>;
+  commit(checkpoint: BufferCheckpoint): Promise<void>;
+  readUncommitted(after: BufferCheckpoint | null, cursor: TailCursor | null): Promise<TailRead>;
+  stats(): BufferStats;
+  /** Stops accepting appends, waits for in-flight ones, releases files. */
+  close(): Promise<void>;
+}
+
+export interface StoredObject {
+  readonly key: string;
+  readonly size: number;
+}
+
+/**
+ * Where the lake's objects live (local disk, S3, ...). Keys are '/'-separated relative paths such as
+ * `events/dt=2026-11-27/hour=09/part-....parquet`. Every put is atomic and durable when it resolves: a reader sees
+ * the whole object or nothing (local: temp file, fsync, rename, fsync dir).
+ */
+export interface ObjectStore {
+  readonly kind: string;
+  /** Uploads/moves a local file to `key`; the source file may be consumed (renamed) by a local store. */
+  putFile(key: string, sourcePath: string): Promise<void>;
+  putBytes(key: string, data: Uint8Array): Promise<void>;
+  /** Null when the object does not exist. */
+  getBytes(key: string): Promise<Uint8Array | null>;
+  /** Deleting a missing key is not an error. */
+  delete(key: string): Promise<void>;
+  /** Objects whose key starts with `prefix`, in key order. */
+  list(prefix: string): Promise<StoredObject[]>;
+  /** A local filesystem path DuckDB can read for `key`, or null when the store is remote. */
+  localPath(key: string): string | null;
+}

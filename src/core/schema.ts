@@ -1,0 +1,105 @@
+/**
+ * The lake's Parquet schema (version 1): one flat row per event.
+ *
+ * This table is the contract shared by every stage: the collector produces rows with these keys (as JSON, see
+ * `LakeRow`), the buffer stores them opaquely, the writer casts them to these DuckDB types when it writes Parquet,
+ * and the query layer exposes them as the view `events`. Column names are public and stable: add, never rename.
+ * docs/lake-schema.md documents the same table for users.
+ */
+export interface LakeColumn {
+  readonly name: string;
+  /** DuckDB type used when writing Parquet and when reading the hot (not yet written) tail. */
+  readonly type: 'VARCHAR' | 'TIMESTAMPTZ' | 'BIGINT' | 'INTEGER';
+  readonly doc: string;
+}
+
+export const LAKE_COLUMNS: readonly LakeColumn[] = [
+  { name: 'event_id', type: 'VARCHAR', doc: 'UUID of the event; sent by the client or made by the collector. Unique in the lake.' },
+  { name: 'event_type', type: 'VARCHAR', doc: 'page_view, click, scroll, submit, custom, identify, ...' },
+  { name: 'event_name', type: 'VARCHAR', doc: 'Name of a custom event (the `name` field).' },
+  { name: 'ts', type: 'TIMESTAMPTZ', doc: 'Event time (UTC): the client time when sane, else received_at. Partitions the lake.' },
+  { name: 'client_ts', type: 'TIMESTAMPTZ', doc: 'The raw device time the client sent as `ts`, if any.' },
+  { name: 'sent_at', type: 'TIMESTAMPTZ', doc: 'Device time at which the client sent the batch.' },
+  { name: 'received_at', type: 'TIMESTAMPTZ', doc: 'Server time at which the collector received the event.' },
+  { name: 'site_id', type: 'VARCHAR', doc: 'Site the event belongs to (`default` when the client sent none).' },
+  { name: 'anonymous_id', type: 'VARCHAR', doc: 'Device/browser identifier.' },
+  { name: 'user_id', type: 'VARCHAR', doc: 'Identified user, after identify.' },
+  { name: 'session_id', type: 'VARCHAR', doc: 'Session identifier.' },
+  { name: 'seq', type: 'BIGINT', doc: 'Per-client monotonic counter (detects gaps).' },
+  { name: 'page_url', type: 'VARCHAR', doc: 'Full page URL.' },
+  { name: 'page_host', type: 'VARCHAR', doc: 'Host of page_url.' },
+  { name: 'page_path', type: 'VARCHAR', doc: 'Path of page_url (no query string or fragment).' },
+  { name: 'page_title', type: 'VARCHAR', doc: 'Document title.' },
+  { name: 'referrer', type: 'VARCHAR', doc: 'Referrer URL.' },
+  { name: 'element_tag', type: 'VARCHAR', doc: 'Tag of the clicked element (lower case).' },
+  { name: 'element_id', type: 'VARCHAR', doc: 'id attribute of the element.' },
+  { name: 'element_classes', type: 'VARCHAR', doc: 'Space-separated class list of the element.' },
+  { name: 'element_text', type: 'VARCHAR', doc: 'Trimmed visible text of the element.' },
+  { name: 'element_selector', type: 'VARCHAR', doc: 'Bounded CSS selector path of the element.' },
+  { name: 'element_href', type: 'VARCHAR', doc: 'href of the element (links).' },
+  { name: 'x', type: 'INTEGER', doc: 'Click x position in the document (px).' },
+  { name: 'y', type: 'INTEGER', doc: 'Click y position in the document (px).' },
+  { name: 'scroll_depth', type: 'INTEGER', doc: 'Maximum scroll depth of the page view, percent 0-100.' },
+  { name: 'viewport_w', type: 'INTEGER', doc: 'Viewport width (px).' },
+  { name: 'viewport_h', type: 'INTEGER', doc: 'Viewport height (px).' },
+  { name: 'screen_w', type: 'INTEGER', doc: 'Screen width (px).' },
+  { name: 'screen_h', type: 'INTEGER', doc: 'Screen height (px).' },
+  { name: 'language', type: 'VARCHAR', doc: 'Browser language (BCP 47).' },
+  { name: 'timezone', type: 'VARCHAR', doc: 'IANA time zone of the browser.' },
+  { name: 'user_agent', type: 'VARCHAR', doc: 'User-Agent header of the request.' },
+  { name: 'properties', type: 'VARCHAR', doc: 'The event `props` object as JSON text (`{}` when none).' },
+];
+
+/** Hive partition columns, derived from `ts` (UTC) by the writer and present in the path: dt=YYYY-MM-DD/hour=HH. */
+export const PARTITION_COLUMNS = ['dt', 'hour'] as const;
+
+/**
+ * One event as the collector hands it to the buffer (JSON-serialised). Keys are exactly LAKE_COLUMNS' names.
+ * Timestamps are ISO-8601 strings in UTC with a `Z` suffix (e.g. `2026-11-27T10:00:00.000Z`).
+ */
+export interface LakeRow {
+  event_id: string;
+  event_type: string;
+  event_name: string | null;
+  ts: string;
+  client_ts: string | null;
+  sent_at: string | null;
+  received_at: string;
+  site_id: string;
+  anonymous_id: string | null;
+  user_id: string | null;
+  session_id: string | null;
+  seq: number | null;
+  page_url: string | null;
+  page_host: string | null;
+  page_path: string | null;
+  page_title: string | null;
+  referrer: string | null;
+  element_tag: string | null;
+  element_id: string | null;
+  element_classes: string | null;
+  element_text: string | null;
+  element_selector: string | null;
+  element_href: string | null;
+  x: number | null;
+  y: number | null;
+  scroll_depth: number | null;
+  viewport_w: number | null;
+  viewport_h: number | null;
+  screen_w: number | null;
+  screen_h: number | null;
+  language: string | null;
+  timezone: string | null;
+  user_agent: string | null;
+  properties: string;
+}
+
+/** `columns` argument for DuckDB's read_json / structure for from_json: {"event_id":"VARCHAR", ...}. */
+export function duckdbColumnsStruct(): string {
+  return '{' + LAKE_COLUMNS.map((c) => `'${c.name}': '${c.type}'`).join(', ') + '}';
+}
+
+/** Partition path segment of a timestamp, e.g. `dt=2026-11-27/hour=09`. */
+export function partitionOf(tsIso: string): string {
+  return `dt=${tsIso.slice(0, 10)}/hour=${tsIso.slice(11, 13)}`;
+}
