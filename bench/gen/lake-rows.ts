@@ -1,0 +1,100 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { LakeRow } from '../../src/core/schema.js';
+import { buildCatalog } from './catalog.js';
+import { type Rng, intBetween, seededRng, uuidFrom } from './rng.js';
+import { EventStream, type SimEvent } from './sessions.js';
+
+/**
+ * LakeRows as the collector would hand them to the buffer (JSON, keys = LAKE_COLUMNS), for the writer benchmark.
+ * Event ids are random UUIDs (the one column that cannot compress), the other columns repeat with realistic
+ * cardinalities, and timestamps increase the way live traffic does.
+ */
+export function toLakeRow(e: SimEvent, rng: Rng): LakeRow {
+  const sentAt = e.tsMs + intBetween(rng, 50, 3_000);
+  const receivedAt = sentAt + intBetween(rng, 15, 400);
+  const url = new URL(e.url);
+  const el = e.element;
+  return {
+    event_id: uuidFrom(rng),
+    event_type: e.type,
+    event_name: e.name,
+    ts: new Date(e.tsMs).toISOString(),
+    client_ts: new Date(e.tsMs).toISOString(),
+    sent_at: new Date(sentAt).toISOString(),
+    received_at: new Date(receivedAt).toISOString(),
+    site_id: e.site.id,
+    anonymous_id: e.visitorId,
+    user_id: null,
+    session_id: e.sessionId,
+    seq: e.seq,
+    page_url: e.url,
+    page_host: url.host,
+    page_path: url.pathname,
+    page_title: e.title,
+    referrer: e.referrer,
+    element_tag: el?.tag ?? null,
+    element_id: el?.id ?? null,
+    element_classes: el?.classes ?? null,
+    element_text: el?.text ?? null,
+    element_selector: el?.selector ?? null,
+    element_href: el?.href ?? null,
+    x: e.x,
+    y: e.y,
+    scroll_depth: e.scrollDepth,
+    viewport_w: e.device.viewport.w,
+    viewport_h: e.device.viewport.h,
+    screen_w: e.device.screen.w,
+    screen_h: e.device.screen.h,
+    language: e.locale.language,
+    timezone: e.locale.timezone,
+    user_agent: e.device.userAgent,
+    properties: e.props === null ? '{}' : JSON.stringify(e.props),
+  };
+}
+
+export interface LakeRowsOptions {
+  readonly events: number;
+  /** Traffic spans [endMs - spanMs, endMs]. */
+  readonly endMs: number;
+  readonly spanMs: number;
+  readonly seed?: number;
+}
+
+/** Yields `events` JSON-serialised LakeRows in time order. */
+export function* lakeRowPayloads(opts: LakeRowsOptions): Generator<string> {
+  const stream = new EventStream({
+    catalog: buildCatalog(),
+    seed: opts.seed ?? 11,
+    startMs: opts.endMs - opts.spanMs,
+    endMs: opts.endMs,
+    expectedEvents: opts.events,
+    visitors: 50_000,
+  });
+  const rng = seededRng((opts.seed ?? 11) + 1);
+  for (let i = 0; i < opts.events; i++) yield JSON.stringify(toLakeRow(stream.next(), rng));
+}
+
+/** Writes the payloads as NDJSON; returns the file's size in bytes. */
+export async function writeNdjson(path: string, payloads: Iterable<string>): Promise<number> {
+  const out = createWriteStream(path);
+  let bytes = 0;
+  let chunk: string[] = [];
+  for (const p of payloads) {
+    chunk.push(p);
+    if (chunk.length === 2000) {
+      const s = chunk.join('\n') + '\n';
+      bytes += Buffer.byteLength(s);
+      if (!out.write(s)) await once(out, 'drain');
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) {
+    const s = chunk.join('\n') + '\n';
+    bytes += Buffer.byteLength(s);
+    out.write(s);
+  }
+  out.end();
+  await once(out, 'finish');
+  return bytes;
+}

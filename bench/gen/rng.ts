@@ -1,0 +1,72 @@
+/**
+ * Seeded randomness for the generators, so a bench run is reproducible and two runs compare like with like.
+ * mulberry32: small, fast, good enough for synthetic data (not for anything secret).
+ */
+export type Rng = () => number;
+
+export function seededRng(seed: number): Rng {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function intBetween(rng: Rng, min: number, max: number): number {
+  return min + Math.floor(rng() * (max - min + 1));
+}
+
+export function pick<T>(rng: Rng, items: readonly T[]): T {
+  return items[Math.floor(rng() * items.length)]!;
+}
+
+/** Exponential variate with the given mean (gaps of a Poisson process). */
+export function expo(rng: Rng, mean: number): number {
+  return -Math.log(1 - rng()) * mean;
+}
+
+/** Samples indexes 0..n-1 with weights (cumulative table + binary search). */
+export class WeightedIndex {
+  private readonly cumulative: Float64Array;
+
+  constructor(weights: readonly number[]) {
+    this.cumulative = new Float64Array(weights.length);
+    let sum = 0;
+    weights.forEach((w, i) => {
+      sum += w;
+      this.cumulative[i] = sum;
+    });
+  }
+
+  sample(rng: Rng): number {
+    const total = this.cumulative[this.cumulative.length - 1]!;
+    const x = rng() * total;
+    let lo = 0;
+    let hi = this.cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.cumulative[mid]! > x) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+}
+
+/** Zipf-like popularity: weight of rank i is 1 / (i + 1)^s. */
+export function zipf(n: number, s = 1.1): WeightedIndex {
+  return new WeightedIndex(Array.from({ length: n }, (_, i) => 1 / Math.pow(i + 1, s)));
+}
+
+/** A UUID v4-shaped string from the rng (reproducible, unlike crypto.randomUUID). */
+export function uuidFrom(rng: Rng): string {
+  const hex = (n: number) => {
+    let s = '';
+    for (let i = 0; i < n; i++) s += Math.floor(rng() * 16).toString(16);
+    return s;
+  };
+  const variant = '89ab'[Math.floor(rng() * 4)];
+  return `${hex(8)}-${hex(4)}-4${hex(3)}-${variant}${hex(3)}-${hex(12)}`;
+}

@@ -1,0 +1,40 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { startCommand } from './start.js';
+import { queryCommand } from './query.js';
+import { parsePort } from '../server/config-loader.js';
+
+const VERSION = '0.1.0';
+
+function portArg(value: string): number {
+  try {
+    return parsePort(value, '--port');
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+const program = new Command()
+  .name('clicklake')
+  .description('Clickstream analytics: durable collector -> spool -> Parquet lake -> DuckDB')
+  .version(VERSION)
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description('run collector, spool, writer and query API in one process')
+  .option('--port <port>', 'HTTP port (env CLICKLAKE_PORT, default 8080)', portArg)
+  .option('--host <host>', 'interface to bind (env CLICKLAKE_HOST, default 127.0.0.1)')
+  .option('--data-dir <dir>', 'data directory (env CLICKLAKE_DATA_DIR, default ./clicklake-data)')
+  .option('--config <file>', 'JSON config file (env CLICKLAKE_CONFIG)')
+  .action(startCommand);
+
+program
+  .command('query')
+  .description('run read-only SQL over the view `events` (works with or without a running server)')
+  .argument('<sql>', 'a single SELECT or WITH statement')
+  .option('--data-dir <dir>', 'data directory (env CLICKLAKE_DATA_DIR, default ./clicklake-data)')
+  .option('--config <file>', 'JSON config file (env CLICKLAKE_CONFIG)')
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+  .action(queryCommand);
+
+await program.parseAsync(process.argv);

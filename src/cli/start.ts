@@ -1,0 +1,53 @@
+import { loadConfig, startClicklake } from '../server/index.js';
+
+interface StartFlags {
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  config?: string;
+}
+
+/** `clicklake start`: runs until SIGTERM/SIGINT, then stops gracefully and exits 0. */
+export async function startCommand(flags: StartFlags): Promise<void> {
+  let config;
+  try {
+    config = await loadConfig(
+      { port: flags.port, host: flags.host, dataDir: flags.dataDir, configFile: flags.config },
+      process.env,
+    );
+  } catch (err) {
+    console.error(`clicklake: ${(err as Error).message}`);
+    process.exit(2);
+  }
+  const app = await startClicklake(config);
+  const tokenNote =
+    app.adminTokenSource === 'config'
+      ? '(from CLICKLAKE_ADMIN_TOKEN / config)'
+      : `(kept in ${app.adminTokenPath})`;
+  process.stdout.write(
+    `\nClicklake is running at ${app.url}\n` +
+      `  collect:  POST ${app.url}/collect\n` +
+      `  query:    POST ${app.url}/api/query  (Authorization: Bearer <admin token>)\n` +
+      `  admin token: ${app.adminToken} ${tokenNote}\n` +
+      `  data dir: ${config.dataDir}\n\n`,
+  );
+
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      app.logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    app.logger.info({ signal }, 'shutting down');
+    app.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        app.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

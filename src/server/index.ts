@@ -1,0 +1,126 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pino } from 'pino';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../core/config.js';
+import type { Logger } from '../core/ports.js';
+import { createSpool } from '../buffer/spool/index.js';
+import { createLocalStore } from '../store/local/index.js';
+import { createWriter } from '../writer/index.js';
+import { createQueryEngine, type QueryEngine } from '../query/index.js';
+import { resolveAdminToken } from './admin-token.js';
+import { buildHttp } from './http.js';
+
+export { loadConfig, type ConfigOverrides } from './config-loader.js';
+export { openLakeReader } from './lake-reader.js';
+
+/** Folders inside the data dir. */
+export function dataLayout(dataDir: string) {
+  const root = resolve(dataDir);
+  return { root, spool: join(root, 'spool'), lake: join(root, 'lake'), tmp: join(root, 'tmp') };
+}
+
+export interface RunningClicklake {
+  readonly url: string;
+  readonly port: number;
+  readonly adminToken: string;
+  readonly adminTokenSource: 'config' | 'file' | 'generated';
+  readonly adminTokenPath: string;
+  readonly http: FastifyInstance;
+  readonly query: QueryEngine;
+  readonly logger: Logger;
+  /** Graceful stop: refuse new requests, finish in-flight ones, flush the writer, close everything. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The one composition root: builds collector -> spool -> writer -> lake -> query from the config and starts HTTP.
+ * Nothing here touches process signals or exit codes (the CLI does), so tests can start several in one process.
+ */
+export async function startClicklake(config: Config, opts: { logger?: Logger } = {}): Promise<RunningClicklake> {
+  const dirs = dataLayout(config.dataDir);
+  await mkdir(dirs.tmp, { recursive: true });
+  const logger: Logger = opts.logger ?? pino({ level: config.log.level, base: { app: 'clicklake' } });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'clicklake_process_' });
+
+  const token = await resolveAdminToken(dirs.root, config.adminToken);
+  const spool = await createSpool({
+    dir: dirs.spool,
+    segmentBytes: config.spool.segmentBytes,
+    maxBytes: config.spool.maxBytes,
+    retryAfterSeconds: config.spool.retryAfterSeconds,
+    logger: logger.child({ stage: 'spool' }),
+    registry,
+  });
+  const store = createLocalStore(dirs.lake);
+  const writer = createWriter({
+    buffer: spool,
+    store,
+    tmpDir: join(dirs.tmp, 'writer'),
+    logger: logger.child({ stage: 'writer' }),
+    registry,
+    ...config.writer,
+  });
+  const query = await createQueryEngine({
+    snapshots: { current: async () => writer.snapshot() },
+    tail: spool,
+    lakeDir: dirs.lake,
+    logger: logger.child({ stage: 'query' }),
+    registry,
+    timeoutMs: config.query.timeoutMs,
+    maxRows: config.query.maxRows,
+    memoryLimit: config.query.duckdbMemoryLimit,
+    ...(config.query.threads === undefined ? {} : { threads: config.query.threads }),
+  });
+  try {
+    await writer.recover();
+  } catch (err) {
+    await query.close();
+    await spool.close();
+    throw err;
+  }
+  writer.start();
+
+  const http = await buildHttp({
+    config,
+    logger,
+    registry,
+    buffer: spool,
+    query,
+    adminToken: token.token,
+    health: () => {
+      const s = spool.stats();
+      return { spool: { bytes: s.bytes, segments: s.segments, pendingRecords: s.pendingRecords } };
+    },
+  });
+  await http.listen({ port: config.port, host: config.host });
+  const address = http.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const shownHost = config.host === '0.0.0.0' || config.host === '127.0.0.1' || config.host === '::' ? 'localhost' : config.host;
+  const url = `http://${shownHost}:${port}`;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      logger.info('stopping: no new requests, finishing in-flight ones');
+      await http.close();
+      await writer.stop(); // final flush: the spool must still be open for it
+      await spool.close();
+      await query.close();
+      logger.info('stopped');
+    })());
+
+  return {
+    url,
+    port,
+    adminToken: token.token,
+    adminTokenSource: token.source,
+    adminTokenPath: token.path,
+    http,
+    query,
+    logger,
+    stop,
+  };
+}
