@@ -13,7 +13,6 @@ import { EventStream, type SimEvent } from './sessions.js';
 export function toLakeRow(e: SimEvent, rng: Rng): LakeRow {
   const sentAt = e.tsMs + intBetween(rng, 50, 3_000);
   const receivedAt = sentAt + intBetween(rng, 15, 400);
-  const url = new URL(e.url);
   const el = e.element;
   return {
     event_id: uuidFrom(rng),
@@ -29,8 +28,8 @@ export function toLakeRow(e: SimEvent, rng: Rng): LakeRow {
     session_id: e.sessionId,
     seq: e.seq,
     page_url: e.url,
-    page_host: url.host,
-    page_path: url.pathname,
+    page_host: e.site.host,
+    page_path: e.path,
     page_title: e.title,
     referrer: e.referrer,
     element_tag: el?.tag ?? null,

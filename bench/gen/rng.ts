@@ -62,11 +62,11 @@ export function zipf(n: number, s = 1.1): WeightedIndex {
 
 /** A UUID v4-shaped string from the rng (reproducible, unlike crypto.randomUUID). */
 export function uuidFrom(rng: Rng): string {
-  const hex = (n: number) => {
-    let s = '';
-    for (let i = 0; i < n; i++) s += Math.floor(rng() * 16).toString(16);
-    return s;
-  };
+  const h = () => Math.floor(rng() * 0x100000000).toString(16).padStart(8, '0');
+  const a = h();
+  const b = h();
+  const c = h();
+  const d = h();
   const variant = '89ab'[Math.floor(rng() * 4)];
-  return `${hex(8)}-${hex(4)}-4${hex(3)}-${variant}${hex(3)}-${hex(12)}`;
+  return `${a}-${b.slice(0, 4)}-4${b.slice(5, 8)}-${variant}${c.slice(1, 4)}-${c.slice(4)}${d}`;
 }

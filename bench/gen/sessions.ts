@@ -13,7 +13,7 @@ export interface SimEvent {
   readonly site: Site;
   readonly visitorId: string;
   readonly sessionId: string;
-  readonly seq: number;
+  seq: number;
   readonly url: string;
   readonly path: string;
   readonly title: string;
@@ -35,7 +35,7 @@ interface Visitor {
   seq: number;
 }
 
-type Draft = Omit<SimEvent, 'seq'>;
+const SCROLL_STEPS = [[25, 0.75], [50, 0.65], [75, 0.6], [100, 0.5]] as const;
 
 const CUSTOM: Record<string, readonly string[]> = {
   'shop-example': ['add_to_cart', 'begin_checkout', 'purchase', 'search'],
@@ -88,43 +88,48 @@ export class SessionFactory {
         url += `?utm_source=${pick(rng, ['newsletter', 'google', 'facebook', 'twitter'])}&utm_medium=${pick(rng, ['email', 'cpc', 'social'])}&utm_campaign=${pick(rng, this.catalog.campaigns)}`;
       }
       const drafts = this.pageView(v, sessionId, page, url, referrer, t);
-      for (const d of drafts) out.push({ ...d, seq: ++v.seq });
+      for (const d of drafts) {
+        d.seq = ++v.seq;
+        out.push(d);
+      }
       t = drafts[drafts.length - 1]!.tsMs + intBetween(rng, 2_000, 40_000);
       referrer = url;
     }
     return out;
   }
 
-  private pageView(v: Visitor, sessionId: string, page: Page, url: string, referrer: string | null, t0: number): Draft[] {
+  private pageView(v: Visitor, sessionId: string, page: Page, url: string, referrer: string | null, t0: number): SimEvent[] {
     const rng = this.rng;
-    const base = {
-      name: null, site: v.site, visitorId: v.id, sessionId, url, path: page.path, title: page.title, referrer,
-      element: null, x: null, y: null, scrollDepth: null, device: v.device, locale: v.locale, props: null,
-    };
-    const events: Draft[] = [{ ...base, type: 'page_view', tsMs: t0 }];
+    // One monomorphic object literal per event (spreads made this the generator's hot spot).
+    const mk = (type: SimEvent['type'], tsMs: number, more?: Partial<SimEvent>): SimEvent => ({
+      type, name: more?.name ?? null, tsMs, site: v.site, visitorId: v.id, sessionId, seq: 0, url, path: page.path,
+      title: page.title, referrer, element: more?.element ?? null, x: more?.x ?? null, y: more?.y ?? null,
+      scrollDepth: more?.scrollDepth ?? null, device: v.device, locale: v.locale, props: more?.props ?? null,
+    });
+    const events: SimEvent[] = [mk('page_view', t0)];
     let t = t0;
-    for (const [depth, p] of [[25, 0.75], [50, 0.65], [75, 0.6], [100, 0.5]] as const) {
+    for (const [depth, p] of SCROLL_STEPS) {
       if (rng() >= p) break;
       t += intBetween(rng, 1_500, 20_000);
-      events.push({ ...base, type: 'scroll', tsMs: t, scrollDepth: depth });
+      events.push(mk('scroll', t, { scrollDepth: depth }));
     }
     const clicks = rng() < 0.45 ? 0 : rng() < 0.65 ? 1 : rng() < 0.75 ? 2 : 3;
     for (let c = 0; c < clicks; c++) {
       const own = page.elements;
-      const el = own[Math.min(own.length - 1, Math.floor(expo(rng, 1.8)))]!;
+      const element = own[Math.min(own.length - 1, Math.floor(expo(rng, 1.8)))]!;
       const x = Math.min(v.device.viewport.w - 1, intBetween(rng, 20, v.device.viewport.w - 20));
       const y = intBetween(rng, 60, 2400);
-      events.push({ ...base, type: 'click', tsMs: t0 + intBetween(rng, 800, 45_000), element: el, x, y });
+      events.push(mk('click', t0 + intBetween(rng, 800, 45_000), { element, x, y }));
     }
     if (rng() < 0.04) {
       const name = pick(rng, CUSTOM[v.site.id] ?? ['custom']);
-      const props =
+      const props: Record<string, string | number> =
         name === 'search'
           ? { query: pick(rng, ['tent', 'boots', 'duckdb', 'parquet', 'install', 'api key', 'red jacket']) }
           : name === 'purchase' || name === 'add_to_cart'
             ? { value: intBetween(rng, 9, 400) + 0.99, currency: 'USD', items: intBetween(rng, 1, 4) }
             : { location: pick(rng, ['header', 'footer', 'inline']) };
-      events.push({ ...base, type: 'custom', name, tsMs: t0 + intBetween(rng, 1_000, 30_000), props });
+      events.push(mk('custom', t0 + intBetween(rng, 1_000, 30_000), { name, props }));
     }
     return events.sort((a, b) => a.tsMs - b.tsMs);
   }
@@ -145,6 +150,7 @@ export class EventStream {
   private readonly factory: SessionFactory;
   private readonly rng: Rng;
   private readonly meanSessionGapMs: number;
+  private readonly startMs: number;
   private nextStart: number;
   private readonly heap: { events: SimEvent[]; i: number }[] = [];
 
@@ -156,12 +162,22 @@ export class EventStream {
     for (let i = 0; i < 400; i++) n += probe.session(0).length;
     const sessions = opts.expectedEvents / (n / 400);
     this.meanSessionGapMs = (opts.endMs - opts.startMs) / Math.max(1, sessions);
-    this.nextStart = opts.startMs;
+    // Sessions start half an hour early and events before startMs are skipped, so the stream opens in steady
+    // state (already-running sessions) rather than with a burst of landing page views.
+    this.startMs = opts.startMs;
+    this.nextStart = opts.startMs - 30 * 60_000;
   }
 
   next(): SimEvent {
+    for (;;) {
+      const ev = this.nextAny();
+      if (ev.tsMs >= this.startMs) return ev;
+    }
+  }
+
+  private nextAny(): SimEvent {
     while (this.heap.length === 0 || this.nextStart <= this.time(0)) {
-      this.push({ events: this.factory.session(this.nextStart), i: 0 });
+      this.push({ events: this.factory.session(Math.round(this.nextStart)), i: 0 });
       this.nextStart += expo(this.rng, this.meanSessionGapMs);
     }
     const top = this.heap[0]!;

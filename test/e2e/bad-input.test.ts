@@ -49,7 +49,7 @@ test('bad input gets documented codes, stores nothing, and the server stays heal
     const res = await fetch(`${server.url}/collect`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...c.headers },
-      body: c.body,
+      body: typeof c.body === "string" ? c.body : new Blob([c.body as Uint8Array<ArrayBuffer>]),
     });
     const body = (await res.json()) as { error?: { code: string; message: string }; accepted?: number; rejected?: { code: string }[] };
     assert.equal(res.status, c.status, `${c.name}: status (${JSON.stringify(body).slice(0, 200)})`);
@@ -68,7 +68,7 @@ test('bad input gets documented codes, stores nothing, and the server stays heal
   const good = await fetch(`${server.url}/collect`, {
     method: 'POST',
     headers: { 'content-type': 'text/plain', 'content-encoding': 'gzip' },
-    body: gzipSync(JSON.stringify({ events: [makeEvent()] })),
+    body: new Blob([gzipSync(JSON.stringify({ events: [makeEvent()] }))]),
   });
   assert.equal(good.status, 200);
   assert.deepEqual(await apiQuery(server.url, 'SELECT count(*) AS n FROM events'), [{ n: 1 }]);

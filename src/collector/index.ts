@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Registry } from 'prom-client';
+import type { Config } from '../core/config.js';
+import { ClicklakeError, type ErrorCode } from '../core/errors.js';
+import { toHttpError } from '../core/http-errors.js';
+import type { EventBuffer, Logger } from '../core/ports.js';
+import { createCollectorMetrics } from './metrics.js';
+import { compileOriginPolicy } from './origins.js';
+import { checkContentTypeCharset, createNormalizeContext, normalizeEvent, parseBody } from './protocols/native/index.js';
+
+/**
+ * The collector's HTTP face: `POST /collect` (native protocol) and its CORS preflight, as a Fastify plugin.
+ *
+ * Design constraints:
+ * - A 200 means every accepted event is durable: it is sent only after `buffer.append(rows)` resolved. When append
+ *   rejects, the answer is 503 + Retry-After and nothing of the request is acknowledged (the client resends all;
+ *   event_id lets the lake deduplicate).
+ * - A request refused as a whole (4xx/5xx `{"error":...}`) appends nothing. Per-event problems are listed in the
+ *   200 answer (`rejected`) and the other events are kept.
+ * - Register it WITHOUT fastify-plugin: its content-type parsers (raw bytes for application/json and text/plain)
+ *   and its error handler must stay inside this encapsulated context.
+ */
+export interface CollectorPluginOptions {
+  /** Where accepted rows go; `append` resolves only when they are durable. */
+  readonly buffer: Pick<EventBuffer, 'append'>;
+  readonly collector: Config['collector'];
+  readonly sites: Config['sites'];
+  /** Epoch ms; stamps received_at. Default Date.now. */
+  readonly clock?: () => number;
+  /** Makes event_id for events without one. Default crypto.randomUUID. */
+  readonly newId?: () => string;
+  /** Where the clicklake_collector_* metrics are registered. Default: a private Registry. */
+  readonly registry?: Registry;
+  readonly logger?: Logger;
+}
+
+export interface CollectResponse {
+  accepted: number;
+  rejected: { index: number; code: ErrorCode; message: string }[];
+}
+
+/** Seconds a client should wait when the buffer failed without saying how long. */
+const DEFAULT_RETRY_AFTER_S = 5;
+/** Preflight cache; browsers cap it (Chrome: 7200 s, Firefox: 86400 s). */
+const PREFLIGHT_MAX_AGE_S = 86_400;
+
+const responseSchema = {
+  200: {
+    type: 'object',
+    properties: {
+      accepted: { type: 'integer' },
+      rejected: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: { index: { type: 'integer' }, code: { type: 'string' }, message: { type: 'string' } },
+        },
+      },
+    },
+  },
+} as const;
+
+export async function collectorPlugin(app: FastifyInstance, opts: CollectorPluginOptions): Promise<void> {
+  const clock = opts.clock ?? Date.now;
+  const newId = opts.newId ?? randomUUID;
+  const limits = opts.collector;
+  const policy = compileOriginPolicy(opts.sites);
+  const metrics = createCollectorMetrics(opts.registry ?? new Registry());
+  const log: Logger = opts.logger ?? (app.log as unknown as Logger);
+
+  /** CORS on every /collect answer (including errors, so a tracker can read a 503 and its Retry-After). */
+  function cors(request: FastifyRequest, reply: FastifyReply): void {
+    const origin = request.headers.origin;
+    reply.header('vary', 'Origin');
+    if (origin !== undefined && policy.allowsAnySite(origin)) {
+      reply.header('access-control-allow-origin', origin);
+      reply.header('access-control-expose-headers', 'Retry-After');
+    }
+  }
+
+  // Bodies arrive as raw bytes: parseBody owns decompression, UTF-8 and JSON with the protocol's error codes.
+  app.removeAllContentTypeParsers();
+  const rawBytes = (request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void): void => {
+    try {
+      checkContentTypeCharset(request.headers['content-type']);
+      done(null, body);
+    } catch (err) {
+      done(err as Error);
+    }
+  };
+  const parserOptions = { parseAs: 'buffer' as const, bodyLimit: limits.maxBodyBytes };
+  app.addContentTypeParser('application/json', parserOptions, rawBytes);
+  app.addContentTypeParser('text/plain', parserOptions, rawBytes);
+
+  app.setErrorHandler((err, request, reply) => {
+    const answer = toHttpError(err);
+    if (answer.status >= 500) {
+      const level = answer.status === 503 ? 'warn' : 'error';
+      log[level]({ err, code: answer.body.error.code, url: request.url }, 'collect request failed');
+    }
+    cors(request, reply);
+    if (answer.retryAfter !== undefined) reply.header('retry-after', String(answer.retryAfter));
+    void reply.code(answer.status).send(answer.body);
+  });
+
+  app.addHook('onResponse', (_request, reply, done) => {
+    metrics.requests.inc({ status: String(reply.statusCode) });
+    metrics.duration.observe(reply.elapsedTime / 1000);
+    done();
+  });
+
+  app.options('/collect', async (request, reply) => {
+    cors(request, reply);
+    reply.header('access-control-allow-methods', 'POST');
+    reply.header('access-control-allow-headers', 'Content-Type, Content-Encoding');
+    reply.header('access-control-max-age', String(PREFLIGHT_MAX_AGE_S));
+    return reply.code(204).send();
+  });
+
+  app.post(
+    '/collect',
+    { bodyLimit: limits.maxBodyBytes, schema: { response: responseSchema } },
+    async (request, reply): Promise<CollectResponse> => {
+      const receivedAt = clock();
+      const body = request.body;
+      if (!(body instanceof Uint8Array)) throw new ClicklakeError('CLK_ERR_BAD_BODY', 'the body is empty');
+      const events = parseBody(body, request.headers['content-encoding'], limits);
+      metrics.received.inc(events.length);
+
+      const ctx = createNormalizeContext({
+        receivedAt,
+        userAgent: request.headers['user-agent'],
+        origin: request.headers.origin,
+        newId,
+        limits,
+        sites: policy,
+      });
+      const rows: string[] = [];
+      const rejected: CollectResponse['rejected'] = [];
+      for (let index = 0; index < events.length; index++) {
+        const result = normalizeEvent(events[index], ctx);
+        if ('row' in result) rows.push(result.row);
+        else rejected.push({ index, code: result.code, message: result.message });
+      }
+      if (rejected.length > 0) countRejected(rejected);
+
+      if (rows.length > 0) {
+        try {
+          await opts.buffer.append(rows);
+        } catch (err) {
+          const refusal = bufferRefusal(err);
+          metrics.rejected.inc({ code: refusal.code }, rows.length);
+          throw refusal;
+        }
+        metrics.accepted.inc(rows.length);
+      }
+      cors(request, reply);
+      return { accepted: rows.length, rejected };
+    },
+  );
+
+  function countRejected(rejected: CollectResponse['rejected']): void {
+    const byCode = new Map<ErrorCode, number>();
+    for (const r of rejected) byCode.set(r.code, (byCode.get(r.code) ?? 0) + 1);
+    for (const [code, n] of byCode) metrics.rejected.inc({ code }, n);
+  }
+}
+
+/** The buffer's rejection as a 503 with a Retry-After, whatever it threw. */
+function bufferRefusal(err: unknown): ClicklakeError {
+  const seen = toHttpError(err);
+  const code: ErrorCode = seen.status === 503 ? seen.body.error.code : 'CLK_ERR_BUFFER_UNAVAILABLE';
+  return new ClicklakeError(code, undefined, { cause: err, retryAfter: seen.retryAfter ?? DEFAULT_RETRY_AFTER_S });
+}

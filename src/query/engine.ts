@@ -1,0 +1,208 @@
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { Registry } from 'prom-client';
+import { ClicklakeError, isClicklakeError } from '../core/errors.js';
+import type { LakeSnapshotSource } from '../core/lake.js';
+import type { EventBuffer, Logger } from '../core/ports.js';
+import { createFreshness } from './freshness.js';
+import { createHotTableSql, eventsViewSql } from './lakeview.js';
+import { createQueryMetrics } from './metrics.js';
+import { prepareReadOnly, queryInvalidError } from './readonly.js';
+import { openSandbox } from './sandbox.js';
+import { toJsonValue, type JsonValue } from './values.js';
+
+/**
+ * The query engine: read-only SQL over the view `events` = committed Parquet files + acknowledged tail.
+ *
+ * Design constraints:
+ * - Before every query the view is brought up to date (freshness.ts), so an event acknowledged before query() was
+ *   called is in its result, exactly once, across writer commits and compactions.
+ * - User SQL runs on a connection of its own (created per query, closed after), so a timeout interrupts only that
+ *   query. Results are streamed and at most maxRows + 1 rows are ever converted.
+ * - User SQL can only be one SELECT (readonly.ts) inside a locked sandbox that reads only the lake (sandbox.ts).
+ * - timeoutMs should stay below the writer's deleteGraceMs: a query may still read files compaction replaced.
+ */
+export interface QueryEngineOptions {
+  readonly snapshots: LakeSnapshotSource;
+  readonly tail: Pick<EventBuffer, 'readUncommitted'>;
+  /** The only directory DuckDB may read; every snapshot file must be under it. */
+  readonly lakeDir: string;
+  readonly logger: Logger;
+  readonly registry?: Registry;
+  /** A query (not counting the refresh) is interrupted after this long. */
+  readonly timeoutMs: number;
+  /** Most rows a result holds; a call may ask for fewer. */
+  readonly maxRows: number;
+  /** DuckDB memory_limit, e.g. '2GB'. */
+  readonly memoryLimit: string;
+  readonly threads?: number;
+  /** Where DuckDB may spill large operators; spilling is off when unset. */
+  readonly tempDirectory?: string;
+}
+
+export interface QueryColumn {
+  readonly name: string;
+  /** DuckDB's type name, e.g. 'BIGINT', 'TIMESTAMP WITH TIME ZONE'. */
+  readonly type: string;
+}
+
+export interface QueryResult {
+  readonly columns: QueryColumn[];
+  readonly rows: Record<string, JsonValue>[];
+  /** True when the query had more rows than were returned. */
+  readonly truncated: boolean;
+  readonly elapsedMs: number;
+}
+
+export interface QueryOptions {
+  /** Lowers the engine's maxRows for this call (never raises it). */
+  readonly maxRows?: number;
+}
+
+/** A bound parameter of queryInternal; use ISO strings and cast in SQL for timestamps ($from::TIMESTAMPTZ). */
+export type QueryParam = string | number | boolean | bigint | null;
+export type QueryParams = readonly QueryParam[] | Readonly<Record<string, QueryParam>>;
+
+export interface QueryEngine {
+  /** Runs one user SELECT. Rejects with ClicklakeError CLK_ERR_QUERY_NOT_READ_ONLY / _INVALID / _TIMEOUT. */
+  query(sql: string, options?: QueryOptions): Promise<QueryResult>;
+  /** For the named queries in this folder: the same gate and limits, with bound parameters ($1 or $name). */
+  queryInternal(sql: string, params: QueryParams, options?: QueryOptions): Promise<QueryResult>;
+  /** Brings `events` up to date; query() calls it itself. */
+  refresh(): Promise<void>;
+  /** Interrupts running queries and releases DuckDB. Later calls reject with CLK_ERR_SHUTTING_DOWN. */
+  close(): Promise<void>;
+}
+
+export async function createQueryEngine(options: QueryEngineOptions): Promise<QueryEngine> {
+  const logger = options.logger.child({ stage: 'query' });
+  const metrics = createQueryMetrics(options.registry);
+  const sandbox = await openSandbox(options);
+  const { instance } = sandbox;
+  let refreshConn: DuckDBConnection;
+  try {
+    refreshConn = await instance.connect();
+    await refreshConn.run(createHotTableSql());
+    await refreshConn.run(eventsViewSql([]));
+  } catch (err) {
+    instance.closeSync();
+    throw err;
+  }
+  const freshness = createFreshness({
+    conn: refreshConn,
+    snapshots: options.snapshots,
+    tail: options.tail,
+    logger,
+    onHotRows: (rows) => metrics.hotRows.set(rows),
+  });
+  metrics.hotRows.set(0);
+
+  let closed = false;
+  /** Queries in flight: their connection (once open) and a promise settled when they are done. */
+  const running = new Set<{ conn: DuckDBConnection | null; done: Promise<void> }>();
+
+  async function refreshOrFail(): Promise<void> {
+    try {
+      await freshness.refresh();
+    } catch (err) {
+      logger.error({ err }, 'could not bring the events view up to date');
+      throw new ClicklakeError('CLK_ERR_INTERNAL', 'The lake or its buffer tail could not be read', { cause: err });
+    }
+  }
+
+  async function execute(
+    sql: string,
+    params: QueryParams | undefined,
+    limit: number,
+    entry: { conn: DuckDBConnection | null },
+  ): Promise<Omit<QueryResult, 'elapsedMs'>> {
+    await refreshOrFail();
+    if (closed) throw new ClicklakeError('CLK_ERR_SHUTTING_DOWN');
+    const conn = await instance.connect();
+    entry.conn = conn;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      conn.interrupt();
+    }, options.timeoutMs);
+    try {
+      const prepared = await prepareReadOnly(conn, sql);
+      if (params !== undefined) prepared.bind(params as DuckDBValue[] | Record<string, DuckDBValue>);
+      const result = await prepared.stream();
+      const names = result.deduplicatedColumnNames();
+      const columns = result.columnTypes().map((t, i) => ({ name: names[i], type: t.toString() }));
+      const rows: Record<string, JsonValue>[] = [];
+      let truncated = false;
+      for (;;) {
+        if (timedOut) throw new Error('Interrupted');
+        const chunk = await result.fetchChunk();
+        if (chunk === null || chunk.rowCount === 0) break;
+        const values = chunk.getRows();
+        if (rows.length + values.length > limit) {
+          for (const row of values.slice(0, limit - rows.length)) rows.push(rowObject(names, row));
+          truncated = true;
+          break;
+        }
+        for (const row of values) rows.push(rowObject(names, row));
+      }
+      return { columns, rows, truncated };
+    } catch (err) {
+      if (timedOut) {
+        throw new ClicklakeError('CLK_ERR_QUERY_TIMEOUT', `The query took longer than ${options.timeoutMs} ms and was cancelled`);
+      }
+      if (closed) throw new ClicklakeError('CLK_ERR_SHUTTING_DOWN');
+      if (isClicklakeError(err)) throw err;
+      throw queryInvalidError(err);
+    } finally {
+      clearTimeout(timer);
+      conn.closeSync();
+    }
+  }
+
+  async function run(sql: string, params: QueryParams | undefined, opts: QueryOptions | undefined): Promise<QueryResult> {
+    if (closed) throw new ClicklakeError('CLK_ERR_SHUTTING_DOWN');
+    const started = performance.now();
+    const limit = Math.max(0, Math.floor(Math.min(opts?.maxRows ?? options.maxRows, options.maxRows)));
+    let markDone!: () => void;
+    const entry = { conn: null as DuckDBConnection | null, done: new Promise<void>((r) => (markDone = r)) };
+    running.add(entry);
+    try {
+      const out = await execute(sql, params, limit, entry);
+      return { ...out, elapsedMs: Math.round(performance.now() - started) };
+    } catch (err) {
+      const code = isClicklakeError(err) ? err.code : 'CLK_ERR_INTERNAL';
+      metrics.errors.inc({ code });
+      if (code === 'CLK_ERR_QUERY_TIMEOUT') logger.info({ timeoutMs: options.timeoutMs }, 'query timed out');
+      if (!isClicklakeError(err)) {
+        logger.error({ err }, 'query failed unexpectedly');
+        throw new ClicklakeError('CLK_ERR_INTERNAL', undefined, { cause: err });
+      }
+      throw err;
+    } finally {
+      metrics.seconds.observe((performance.now() - started) / 1000);
+      running.delete(entry);
+      markDone();
+    }
+  }
+
+  return {
+    query: (sql, opts) => run(sql, undefined, opts),
+    queryInternal: (sql, params, opts) => run(sql, params, opts),
+    refresh: refreshOrFail,
+    async close() {
+      if (closed) return;
+      closed = true;
+      const pending = [...running];
+      for (const entry of pending) entry.conn?.interrupt();
+      await Promise.all(pending.map((e) => e.done));
+      await freshness.idle();
+      refreshConn.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+function rowObject(names: readonly string[], row: readonly DuckDBValue[]): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  for (let i = 0; i < names.length; i++) out[names[i]] = toJsonValue(row[i]);
+  return out;
+}

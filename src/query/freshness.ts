@@ -1,0 +1,123 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { LakeSnapshotSource } from '../core/lake.js';
+import type { EventBuffer, Logger, TailCursor } from '../core/ports.js';
+import { HOT_TABLE, eventsViewSql, insertPayloads } from './lakeview.js';
+
+/**
+ * Keeps the `events` view equal to "lake snapshot + every acknowledged event after its checkpoint".
+ *
+ * Design constraints:
+ * - The view's file list and the hot rows always belong to ONE snapshot generation: when the generation changes,
+ *   the new file list, the deletion of all hot rows and the re-read tail are committed in one DuckDB transaction,
+ *   so a concurrent query sees either the old state or the new one, never an event twice or not at all.
+ * - A tail read is applied only if the snapshot's generation was unchanged after the read finished. The writer
+ *   replaces the manifest before it trims the buffer, so "unchanged after the read" proves the read saw every
+ *   record after the checkpoint (none was trimmed away under it). Otherwise the read is discarded and redone
+ *   against the new snapshot (at most MAX_ATTEMPTS times; then the last consistent state is kept and logged).
+ * - Single flight: one refresh runs at a time. A caller arriving during a refresh waits for the NEXT one (shared
+ *   by every such caller), because the running one may have read the tail before the caller's event was
+ *   acknowledged. So an event acknowledged before `refresh()` is called is visible once it resolves.
+ * - The state lives in an in-memory table, so the hot rows survive the buffer trimming them until the next
+ *   generation's transaction replaces them with the files that now hold them.
+ */
+const MAX_ATTEMPTS = 5;
+
+export interface FreshnessOptions {
+  /** A connection used only by the refresher. */
+  readonly conn: DuckDBConnection;
+  readonly snapshots: LakeSnapshotSource;
+  readonly tail: Pick<EventBuffer, 'readUncommitted'>;
+  readonly logger: Logger;
+  /** Called with the hot table's row count after each applied change. */
+  readonly onHotRows?: (rows: number) => void;
+}
+
+export interface Freshness {
+  refresh(): Promise<void>;
+  /** Generation the view currently reflects (-1: none applied yet). */
+  generation(): number;
+  hotRows(): number;
+  /** Resolves once no refresh is running or queued (never rejects). */
+  idle(): Promise<void>;
+}
+
+export function createFreshness(options: FreshnessOptions): Freshness {
+  const { conn, snapshots, tail, logger } = options;
+  let generation = -1;
+  let cursor: TailCursor | null = null;
+  let hotRows = 0;
+  let running: Promise<void> | null = null;
+  let next: Promise<void> | null = null;
+
+  async function inTransaction(work: () => Promise<void>): Promise<void> {
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      await work();
+      await conn.run('COMMIT');
+    } catch (err) {
+      await conn.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async function attempt(): Promise<boolean> {
+    const snap = await snapshots.current();
+    const reset = snap.generation !== generation;
+    const read = await tail.readUncommitted(snap.checkpoint, reset ? null : cursor);
+    const after = await snapshots.current();
+    if (after.generation !== snap.generation) return false;
+    let inserted = 0;
+    if (reset) {
+      await inTransaction(async () => {
+        await conn.run(eventsViewSql(snap.files));
+        await conn.run(`DELETE FROM ${HOT_TABLE}`);
+        inserted = await insertPayloads(conn, read.payloads);
+      });
+      hotRows = inserted;
+      generation = snap.generation;
+      logger.debug({ generation, files: snap.files.length, hotRows }, 'query view moved to a new lake generation');
+    } else if (read.payloads.length > 0) {
+      await inTransaction(async () => {
+        inserted = await insertPayloads(conn, read.payloads);
+      });
+      hotRows += inserted;
+    }
+    cursor = read.cursor;
+    if (inserted !== read.payloads.length) {
+      logger.warn({ skipped: read.payloads.length - inserted }, 'skipped tail payloads that are not valid JSON');
+    }
+    if (reset || inserted > 0) options.onHotRows?.(hotRows);
+    return true;
+  }
+
+  async function run(): Promise<void> {
+    for (let i = 0; i < MAX_ATTEMPTS; i++) {
+      if (await attempt()) return;
+    }
+    logger.warn({ attempts: MAX_ATTEMPTS, generation }, 'lake generation kept moving; serving the last consistent view');
+  }
+
+  function refresh(): Promise<void> {
+    if (running === null) {
+      running = run().finally(() => {
+        running = null;
+      });
+      return running;
+    }
+    if (next === null) {
+      next = running
+        .catch(() => undefined)
+        .then(() => {
+          next = null;
+          return refresh();
+        });
+    }
+    return next;
+  }
+
+  async function idle(): Promise<void> {
+    while (running !== null || next !== null) await (next ?? running)?.catch(() => undefined);
+  }
+
+  return { refresh, generation: () => generation, hotRows: () => hotRows, idle };
+}
