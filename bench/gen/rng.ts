@@ -32,7 +32,7 @@ export function expo(rng: Rng, mean: number): number {
 export class WeightedIndex {
   private readonly cumulative: Float64Array;
 
-  constructor(weights: readonly number[]) {
+  constructor(readonly weights: readonly number[]) {
     this.cumulative = new Float64Array(weights.length);
     let sum = 0;
     weights.forEach((w, i) => {

@@ -105,9 +105,12 @@ export class FakeTail {
 export class FakeSnapshots implements LakeSnapshotSource {
   snapshot: LakeSnapshot = { generation: 0, checkpoint: null, files: [] };
   calls = 0;
+  /** Runs at every call, with the call's number (1-based), before the snapshot is returned. */
+  onCall: ((n: number) => void) | null = null;
 
   async current(): Promise<LakeSnapshot> {
     this.calls++;
+    this.onCall?.(this.calls);
     return this.snapshot;
   }
 }

@@ -78,6 +78,24 @@ export class Appender {
     });
   }
 
+  /**
+   * Makes sure an active segment exists (unless closed), so that a commit never leaves the directory without the
+   * newest id on disk. False when none could be opened (disk full).
+   */
+  ensureActiveSegment(): Promise<boolean> {
+    return this.exclusive(async () => {
+      if (this.active) return true;
+      if (this.closed) return false;
+      try {
+        await this.ensureActive();
+        return true;
+      } catch (err) {
+        this.deps.logger.warn({ err }, 'spool: could not open a new active segment');
+        return false;
+      }
+    });
+  }
+
   /** Refuses new appends, lets queued ones finish, then seals the active segment and closes its file. */
   async close(): Promise<void> {
     this.closed = true;

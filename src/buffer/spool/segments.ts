@@ -80,6 +80,11 @@ export class SegmentTable {
     return [...this.byId.values()];
   }
 
+  /** The highest id handed out so far (0 before any). */
+  get highestId(): number {
+    return this.nextId - 1;
+  }
+
   get bytes(): number {
     return this.totalBytes;
   }

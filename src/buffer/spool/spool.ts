@@ -22,7 +22,9 @@
  *    segment (bit rot) are lost with the tail: the format has no resync marker.
  * 5. Who creates and deletes files. Only a read-write spool instance, one per directory: the appender creates
  *    segments (header fsynced, then the directory fsynced); commit deletes segments <= the checkpoint, never the
- *    active one (then fsyncs the directory); recovery truncates, renames and removes. A read-only instance (the
+ *    active one (then fsyncs the directory); recovery truncates, renames and removes. The newest segment file is
+ *    never deleted (commit opens a newer active one first): it carries the id high-water mark across restarts, so
+ *    a new segment can never get an id a stored checkpoint already covers. A read-only instance (the
  *    query CLI next to a running server) never writes and tolerates files vanishing under it.
  * 6. Bounds. A segment is sealed once it passes segmentBytes (so it holds at most segmentBytes plus one group
  *    commit). Appends are refused while the spool holds >= maxBytes, a soft bound: one group commit may cross it.
@@ -167,18 +169,27 @@ class LocalSpool implements Spool {
 
   async commit(checkpoint: BufferCheckpoint): Promise<void> {
     const upTo = checkpointSegment(checkpoint);
+    if (upTo > this.table.highestId) {
+      this.logger.warn({ upTo, highestId: this.table.highestId }, 'spool: checkpoint beyond the newest segment');
+    }
+    if (!this.table.list().some((s) => s.sealed && s.id <= upTo)) return;
+    // The newest segment file carries the id high-water mark across restarts: make sure one above upTo exists
+    // before deleting. Without one (disk full, closed), the newest victim is only forgotten, not deleted.
+    await this.appender.ensureActiveSegment();
     const victims = this.table.list().filter((s) => s.sealed && s.id <= upTo);
-    if (victims.length === 0) return;
-    for (const segment of victims) {
-      try {
-        await this.io.unlink(segment.path);
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
+    const keepLast = !this.table.list().some((s) => s.id > upTo);
+    for (const [i, segment] of victims.entries()) {
+      if (!(keepLast && i === victims.length - 1)) {
+        try {
+          await this.io.unlink(segment.path);
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
       }
       this.table.remove(segment.id);
     }
     await this.io.syncDir(this.dir);
-    this.logger.debug({ upTo, deleted: victims.length }, 'spool: committed');
+    this.logger.debug({ upTo, deleted: victims.length - (keepLast ? 1 : 0) }, 'spool: committed');
   }
 
   async readUncommitted(after: BufferCheckpoint | null, cursor: TailCursor | null): Promise<TailRead> {

@@ -64,4 +64,4 @@ function main(): void {
   }
 }
 
-main();
+if (process.argv[1]?.endsWith("normalize.bench.js")) main();
