@@ -58,14 +58,12 @@ describe('query engine: the events view', () => {
     assert.equal(types.hour, 'INTEGER');
     assert.equal(r.rows.length, 2);
     const [hot, lakeSide] = r.rows;
-    assert.deepEqual(
-      { id: hot.event_id, ts: hot.ts, dt: hot.dt, hour: hot.hour, seq: hot.seq, x: hot.x },
-      { id: 'hot-1', ts: '2026-11-27T23:59:59.999Z', dt: '2026-11-27', hour: 23, seq: 8, x: 11 },
-    );
-    assert.deepEqual(
-      { id: lakeSide.event_id, ts: lakeSide.ts, dt: lakeSide.dt, hour: lakeSide.hour, seq: lakeSide.seq, x: lakeSide.x },
-      { id: 'lake-1', ts: '2026-11-27T09:15:00.000Z', dt: '2026-11-27', hour: 9, seq: 7, x: 10 },
-    );
+    const pick = (row: (typeof r.rows)[number]) => ({
+      id: row.event_id, ts: row.ts, dt: row.dt, hour: row.hour, seq: row.seq, x: row.x,
+    });
+    const day = '2026-11-27';
+    assert.deepEqual(pick(hot), { id: 'hot-1', ts: `${day}T23:59:59.999Z`, dt: day, hour: 23, seq: 8, x: 11 });
+    assert.deepEqual(pick(lakeSide), { id: 'lake-1', ts: `${day}T09:15:00.000Z`, dt: day, hour: 9, seq: 7, x: 10 });
     assert.equal(lakeSide.user_id, null);
     assert.equal(hot.properties, '{}');
   });

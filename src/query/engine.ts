@@ -125,6 +125,10 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
       conn.interrupt();
     }, options.timeoutMs);
     try {
+      if (closed) throw new ClicklakeError('CLK_ERR_SHUTTING_DOWN'); // close() began while connecting
+      // One transaction from bind to the last fetch: the view's file list and the hot rows come from one snapshot
+      // even if a refresh for another query commits meanwhile. Closing the connection ends it.
+      await conn.run('BEGIN TRANSACTION');
       const prepared = await prepareReadOnly(conn, sql);
       if (params !== undefined) prepared.bind(params as DuckDBValue[] | Record<string, DuckDBValue>);
       const result = await prepared.stream();
@@ -147,7 +151,8 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
       return { columns, rows, truncated };
     } catch (err) {
       if (timedOut) {
-        throw new ClicklakeError('CLK_ERR_QUERY_TIMEOUT', `The query took longer than ${options.timeoutMs} ms and was cancelled`);
+        const message = `The query took longer than ${options.timeoutMs} ms and was cancelled`;
+        throw new ClicklakeError('CLK_ERR_QUERY_TIMEOUT', message);
       }
       if (closed) throw new ClicklakeError('CLK_ERR_SHUTTING_DOWN');
       if (isClicklakeError(err)) throw err;
@@ -158,10 +163,15 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
     }
   }
 
-  async function run(sql: string, params: QueryParams | undefined, opts: QueryOptions | undefined): Promise<QueryResult> {
+  async function run(
+    sql: string,
+    params: QueryParams | undefined,
+    opts: QueryOptions | undefined,
+  ): Promise<QueryResult> {
     if (closed) throw new ClicklakeError('CLK_ERR_SHUTTING_DOWN');
     const started = performance.now();
-    const limit = Math.max(0, Math.floor(Math.min(opts?.maxRows ?? options.maxRows, options.maxRows)));
+    const asked = opts?.maxRows;
+    const limit = Math.max(0, Math.floor(Math.min(Number.isFinite(asked) ? Number(asked) : Infinity, options.maxRows)));
     let markDone!: () => void;
     const entry = { conn: null as DuckDBConnection | null, done: new Promise<void>((r) => (markDone = r)) };
     running.add(entry);

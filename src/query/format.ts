@@ -4,8 +4,9 @@ import type { JsonValue } from './values.js';
 /**
  * Text forms of a query result for the CLI (docs/query.md, "CLI formats"). Every form ends with a line break.
  *
- * table: aligned columns, numbers right-aligned, NULL for null, control characters shown escaped (\n, \t),
- *        cells past MAX_CELL characters cut with '…', then a "(N rows)" footer that notes truncation.
+ * table: aligned columns, numeric columns (by DuckDB type) right-aligned, NULL for null, control characters shown
+ *        escaped (\n, \t), cells past MAX_CELL characters cut with '…', then a "(N rows)" footer that notes
+ *        truncation. Widths count code points, so East Asian wide characters and emoji can misalign.
  * csv:   RFC 4180: a header record, CRLF after every record, a field is quoted when it holds '"', ',', CR or LF
  *        (quotes doubled). null is an empty field; arrays/objects are their JSON text. Formula guard: a string value
  *        that starts with = + - @ TAB or CR, and is not a plain number, gets a leading apostrophe (') so
@@ -68,7 +69,7 @@ function formatTable(result: Formattable): string {
   const line = (values: string[], alignRight: boolean[]) =>
     values.map((v, i) => pad(v, widths[i], alignRight[i])).join(' | ').trimEnd();
   const out = [
-    line(names.map(tableCell), names.map(() => false)),
+    line(names.map(tableCell), numeric),
     widths.map((w) => '-'.repeat(w)).join('-+-'),
     ...cells.map((r) => line(r, numeric)),
   ];

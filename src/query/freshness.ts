@@ -94,7 +94,8 @@ export function createFreshness(options: FreshnessOptions): Freshness {
     for (let i = 0; i < MAX_ATTEMPTS; i++) {
       if (await attempt()) return;
     }
-    logger.warn({ attempts: MAX_ATTEMPTS, generation }, 'lake generation kept moving; serving the last consistent view');
+    const msg = 'lake generation kept moving; serving the last consistent view';
+    logger.warn({ attempts: MAX_ATTEMPTS, generation }, msg);
   }
 
   function refresh(): Promise<void> {

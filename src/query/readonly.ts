@@ -10,7 +10,9 @@ import { ClicklakeError } from '../core/errors.js';
  */
 const REFUSED_FIRST_KEYWORDS = new Set(['PRAGMA']);
 /** First keywords a query can start with; used only to word the error when binding fails. */
-const QUERY_FIRST_KEYWORDS = new Set(['SELECT', 'WITH', 'FROM', 'VALUES', 'TABLE', 'SHOW', 'DESCRIBE', 'DESC', 'SUMMARIZE', 'PIVOT', 'UNPIVOT', '(']);
+const QUERY_FIRST_KEYWORDS = new Set([
+  'SELECT', 'WITH', 'FROM', 'VALUES', 'TABLE', 'SHOW', 'DESCRIBE', 'DESC', 'SUMMARIZE', 'PIVOT', 'UNPIVOT', '(',
+]);
 
 /** The first keyword of `sql` after whitespace and comments (-- line, nested block), upper-cased; '' if none. */
 export function firstKeyword(sql: string): string {
@@ -45,7 +47,8 @@ export function firstKeyword(sql: string): string {
 }
 
 function notReadOnly(detail: string): ClicklakeError {
-  return new ClicklakeError('CLK_ERR_QUERY_NOT_READ_ONLY', `Only a single SELECT or WITH statement is allowed (${detail})`);
+  const message = `Only a single SELECT or WITH statement is allowed (${detail})`;
+  return new ClicklakeError('CLK_ERR_QUERY_NOT_READ_ONLY', message);
 }
 
 function invalid(err: unknown): ClicklakeError {

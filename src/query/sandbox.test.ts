@@ -42,6 +42,9 @@ describe('read-only gate', () => {
     ['drop', 'DROP VIEW events'],
     ['copy', "COPY (SELECT 1) TO '/tmp/clicklake-should-not-exist.csv'"],
     ['attach', "ATTACH ':memory:' AS other"],
+    ['attach a file', "ATTACH '/tmp/clicklake-x.db'"],
+    ['delete from the view', 'DELETE FROM events'],
+    ['pragma version', 'PRAGMA version'],
     ['detach', 'DETACH memory'],
     ['pragma', 'PRAGMA show_tables'],
     ['pragma after a comment', '/* a /* nested */ comment */ pragma database_list'],
@@ -129,5 +132,7 @@ describe('sandbox: nothing outside the lake is readable', () => {
       "SELECT current_setting('enable_external_access') AS ext, current_setting('lock_configuration') AS locked",
     );
     assert.deepEqual(r.rows, [{ ext: false, locked: true }]);
+    const dirs = await engine.query("SELECT current_setting('allowed_directories') AS dirs");
+    assert.deepEqual(dirs.rows, [{ dirs: [lake.lakeDir + '/'] }], 'only the lake (no spill directory)');
   });
 });

@@ -167,7 +167,12 @@ export class TestLake {
  * What the writer does at a commit: writes tail records (covered, upTo] to a new file, publishes a new generation
  * that lists it with checkpoint upTo, then trims the buffer.
  */
-export async function commitToLake(lake: TestLake, tail: FakeTail, snapshots: FakeSnapshots, upTo: number): Promise<void> {
+export async function commitToLake(
+  lake: TestLake,
+  tail: FakeTail,
+  snapshots: FakeSnapshots,
+  upTo: number,
+): Promise<void> {
   const prev = snapshots.snapshot;
   const covered = prev.checkpoint?.seq ?? 0;
   const rows = tail.rowsUpTo(covered, upTo);

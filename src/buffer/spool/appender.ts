@@ -54,7 +54,7 @@ export class Appender {
     if (size === 0) return Promise.resolve();
     if (this.deps.table.bytes >= this.deps.maxBytes) return Promise.reject(this.fullError());
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ payloads, size, resolve, reject });
+      this.queue.push({ payloads: payloads.slice(), size, resolve, reject }); // the caller may reuse its array
       if (this.draining === null) this.draining = this.drain();
     });
   }

@@ -23,6 +23,8 @@ interface SeenSegment {
   size: number;
   /** Null until the header was read and found valid. */
   createdMs: number | null;
+  /** The header is invalid although records follow it: skipped until the writer's recovery sets it aside. */
+  bad: boolean;
   /** End of the valid records counted so far (a record boundary), and how many there are. */
   countedEnd: number;
   records: number;
@@ -87,7 +89,7 @@ class ReadOnlySpool implements Spool {
       const id = parseSegmentFileName(name);
       if (id === null) continue;
       next.push(
-        known.get(id) ?? { id, path: join(this.dir, name), size: 0, createdMs: null, countedEnd: HEADER_BYTES, records: 0 },
+        known.get(id) ?? { id, path: join(this.dir, name), size: 0, createdMs: null, bad: false, countedEnd: HEADER_BYTES, records: 0 },
       );
     }
     next.sort((a, b) => a.id - b.id);
@@ -122,6 +124,7 @@ class ReadOnlySpool implements Spool {
   /** Valid records of `segment` from `from` to its current end; null when there is nothing (new) to read. */
   private async readFrom(segment: SeenSegment, from: number) {
     const { io } = this.deps;
+    if (segment.bad) return null;
     let bytes: Buffer;
     try {
       segment.size = await io.size(segment.path);
@@ -130,7 +133,11 @@ class ReadOnlySpool implements Spool {
       bytes = await io.read(segment.path, start, segment.size);
       if (start === 0) {
         const header = decodeHeader(bytes);
-        if (!header) return null; // being created, or bad (the writer's recovery will set it aside)
+        if (!header) {
+          // Being created (the header is one 16-byte write), or bad: the writer's recovery will set it aside.
+          segment.bad = bytes.length > HEADER_BYTES;
+          return null;
+        }
         segment.createdMs = header.createdMs;
         bytes = bytes.subarray(from);
       }

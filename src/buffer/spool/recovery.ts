@@ -46,10 +46,10 @@ export async function recoverSegments(deps: RecoveryDeps): Promise<Recovered> {
     const header = decodeHeader(bytes);
     if (!header) {
       if (bytes.length === 0) {
-        await io.unlink(path);
+        await attempt(logger, path, 'remove', () => io.unlink(path));
         logger.warn({ file: path }, 'spool: removed an empty segment file (crash while creating it)');
       } else {
-        await io.rename(path, `${path}.corrupt`);
+        await attempt(logger, path, 'set aside', () => io.rename(path, `${path}.corrupt`));
         logger.warn(
           { file: path, offset: 0, bytesDropped: bytes.length, renamedTo: `${path}.corrupt` },
           'spool: segment has a bad file header; set it aside',
@@ -63,7 +63,8 @@ export async function recoverSegments(deps: RecoveryDeps): Promise<Recovered> {
     const decoded = decodeRecords(bytes.subarray(HEADER_BYTES), HEADER_BYTES, false);
     if (decoded.problem !== null) {
       const dropped = bytes.length - decoded.end;
-      await io.truncate(path, decoded.end);
+      // Should the cut fail, readers still stop at decoded.end (the segment is sealed and never appended to).
+      await attempt(logger, path, 'truncate', () => io.truncate(path, decoded.end));
       logger.warn(
         { file: path, offset: decoded.end, bytesDropped: dropped, reason: decoded.problem, recordsKept: decoded.records },
         'spool: torn or corrupt record; truncated the segment there',
@@ -86,16 +87,28 @@ export async function recoverSegments(deps: RecoveryDeps): Promise<Recovered> {
   const kept: SegmentInfo[] = [];
   for (const [i, segment] of segments.entries()) {
     if (segment.records === 0 && i < segments.length - 1) {
-      await io.unlink(segment.path);
+      await attempt(logger, segment.path, 'remove', () => io.unlink(segment.path));
       dirChanged = true;
     } else {
       kept.push(segment);
     }
   }
-  if (dirChanged) await io.syncDir(dir);
+  if (dirChanged) await attempt(logger, dir, 'fsync', () => io.syncDir(dir));
   if (kept.length > 0) {
     const records = kept.reduce((n, s) => n + s.records, 0);
     logger.info({ dir, segments: kept.length, records }, 'spool: recovered');
   }
   return { segments: kept, highestId };
+}
+
+/**
+ * Repairs are best effort: a file that cannot be changed (read-only mount, EIO) is logged and left as it is. Reading
+ * is not: a segment that cannot be read fails the start rather than silently dropping acknowledged records.
+ */
+async function attempt(logger: Logger, file: string, what: string, op: () => Promise<void>): Promise<void> {
+  try {
+    await op();
+  } catch (err) {
+    logger.error({ err, file }, `spool: recovery could not ${what} a file; leaving it as it is`);
+  }
 }

@@ -7,7 +7,7 @@ import { isClicklakeError } from '../../core/errors.js';
 import { bufferContract, drainBuffer } from '../contract.js';
 import { decodeHeader, HEADER_BYTES, SEGMENT_MAGIC } from './format.js';
 import { createSpool } from './spool.js';
-import { faultyIo, metricValue, openSpoolHarness, removeDir, spoolOptions, tempDir } from './testkit.js';
+import { faultyIo, memoryLogger, metricValue, openSpoolHarness, removeDir, spoolOptions, tempDir } from './testkit.js';
 
 bufferContract('spool', () => openSpoolHarness());
 // Small segments: every contract test also crosses segment rotations.
@@ -132,8 +132,9 @@ test('commit deletes sealed segments but never the active one, and fsyncs the di
   const dir = tempDir();
   let dirSyncs = 0;
   const io = faultyIo({});
+  const logger = memoryLogger();
   const spool = await createSpool(
-    spoolOptions(dir, { io: { ...io, syncDir: async (d) => (dirSyncs++, io.syncDir(d)) } }),
+    spoolOptions(dir, { logger, io: { ...io, syncDir: async (d) => (dirSyncs++, io.syncDir(d)) } }),
   );
   try {
     await spool.append([row(1)]);
@@ -144,6 +145,7 @@ test('commit deletes sealed segments but never the active one, and fsyncs the di
     await spool.commit({ segment: 1_000 }); // beyond everything: the active segment survives
     assert.equal(dirSyncs, before + 1);
     assert.deepEqual(segmentFiles(dir), ['00000000000000000002.seg']);
+    assert.ok(logger.entries.some((e) => e.level === 'warn' && /beyond the newest/.test(e.msg ?? '')));
     assert.deepEqual((await spool.readUncommitted(null, null)).payloads, [row(2)]);
   } finally {
     await spool.close();

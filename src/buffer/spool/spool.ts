@@ -12,12 +12,15 @@
  *    16-byte header ("CLKSPL01", creation ms u64 LE), then records [u32 LE length > 0][u32 LE crc32c][UTF-8 payload]
  *    (format.ts). Exactly one segment is active (appended to); all others are sealed and immutable.
  * 3. What a crash can leave. A torn tail in any segment (a write that was never acknowledged), a segment file that is
- *    empty or has a partial header (crash while creating it), or bytes of a rejected write that could not be cut off.
+ *    empty or has a partial header (crash while creating it), or bytes of a rejected write that could not be cut off
+ *    (after a failed fsync they may be valid records that recovery keeps: the client retried, so at-least-once).
  *    Never a gap inside acknowledged data: records are written in order and acknowledged only after fdatasync.
  * 4. How recovery restores it (recovery.ts, at every read-write open). Every segment is scanned; at the first torn
  *    or corrupt record the file is truncated there (logged with file/offset/bytes, counted in
  *    clicklake_spool_corrupt_records_total and _truncated_bytes_total). A bad header sets the file aside as
- *    `.corrupt` (an empty one is removed). Nothing is fatal. Recovered segments are sealed; each start opens a new
+ *    `.corrupt` (an empty one is removed). Nothing found in the data is fatal, and a repair that fails is logged
+ *    (readers still stop at the valid end); only a segment that cannot be read at all fails the start, rather than
+ *    dropping acknowledged records silently. Recovered segments are sealed; each start opens a new
  *    active segment, so a recovered file is never appended to. Bytes after a corrupt record in the middle of a
  *    segment (bit rot) are lost with the tail: the format has no resync marker.
  * 5. Who creates and deletes files. Only a read-write spool instance, one per directory: the appender creates
@@ -81,7 +84,7 @@ export interface Spool extends EventBuffer {
 /** Opens (recovering first) or, with readOnly, attaches to the spool in `options.dir`. */
 export async function createSpool(options: SpoolOptions): Promise<Spool> {
   const io = options.io ?? nodeSpoolIo;
-  const logger = options.logger.child({ component: 'spool' });
+  const logger = options.logger; // the composition root names it (logger.child({ stage: 'spool' }))
   if (options.readOnly) return openReadOnlySpool({ dir: options.dir, io, logger, registry: options.registry });
   for (const key of ['segmentBytes', 'maxBytes', 'retryAfterSeconds'] as const) {
     if (!(options[key] > 0)) throw new TypeError(`spool option ${key} must be positive, got ${options[key]}`);
@@ -173,11 +176,11 @@ class LocalSpool implements Spool {
       this.logger.warn({ upTo, highestId: this.table.highestId }, 'spool: checkpoint beyond the newest segment');
     }
     if (!this.table.list().some((s) => s.sealed && s.id <= upTo)) return;
-    // The newest segment file carries the id high-water mark across restarts: make sure one above upTo exists
+    // The newest segment file carries the id high-water mark across restarts: make sure a newer (active) one exists
     // before deleting. Without one (disk full, closed), the newest victim is only forgotten, not deleted.
     await this.appender.ensureActiveSegment();
     const victims = this.table.list().filter((s) => s.sealed && s.id <= upTo);
-    const keepLast = !this.table.list().some((s) => s.id > upTo);
+    const keepLast = victims.length === this.table.count; // no newer file (the active one) would remain
     for (const [i, segment] of victims.entries()) {
       if (!(keepLast && i === victims.length - 1)) {
         try {
