@@ -13,6 +13,7 @@ export interface SimEvent {
   readonly site: Site;
   readonly visitorId: string;
   readonly sessionId: string;
+  /** Per-visitor counter, set by SessionFactory.session once the session's events are ordered. */
   seq: number;
   readonly url: string;
   readonly path: string;

@@ -25,7 +25,7 @@ function weightedList(items: readonly string[], weights: readonly number[], slot
 const HOUR_WEIGHTS = [2, 1.5, 1.2, 1, 1, 1.2, 1.8, 2.6, 3.4, 4, 4.4, 4.6, 4.8, 5, 5, 4.8, 4.6, 4.4, 4.2, 4, 3.8, 3.4, 3, 2.5];
 
 /** Statements creating `sites`, `pages`, `elements` and the one-row `consts` table of weighted lists. */
-export function catalogStatements(catalog: Catalog, days: number): string[] {
+export function catalogStatements(catalog: Catalog): string[] {
   const sites = catalog.sites.map((s, i) => `(${i}, ${lit(s.id)}, ${lit(s.host)}, ${s.pages.length})`);
   const pages: string[] = [];
   const elements: string[] = [];
@@ -44,8 +44,6 @@ export function catalogStatements(catalog: Catalog, days: number): string[] {
       `{'vw': ${d.viewport.w}, 'vh': ${d.viewport.h}, 'sw': ${d.screen.w}, 'sh': ${d.screen.h}, 'ua': ${lit(d.userAgent)}}`,
   );
   const locales = catalog.locales.map((l) => `{'language': ${lit(l.language)}, 'timezone': ${lit(l.timezone)}}`);
-  // Weekends carry ~70% of weekday traffic; traffic grows ~1% a day over the period.
-  const dayWeights = Array.from({ length: days }, (_, d) => ((d % 7 === 5 || d % 7 === 6) ? 0.7 : 1) * (1 + d / 100));
   return [
     `CREATE TABLE sites (s INTEGER, site_id VARCHAR, host VARCHAR, n_pages INTEGER)`,
     `INSERT INTO sites VALUES ${sites.join(', ')}`,
@@ -60,7 +58,6 @@ export function catalogStatements(catalog: Catalog, days: number): string[] {
       `${weightedList(devices, catalog.deviceWeights.weights, 100)} AS dev_list, ` +
       `${weightedList(locales, catalog.localeWeights.weights, 100)} AS loc_list, ` +
       `${weightedList(HOUR_WEIGHTS.map((_, h) => String(h)), HOUR_WEIGHTS, 240)} AS hour_list, ` +
-      `${weightedList(dayWeights.map((_, d) => String(d)), dayWeights, days * 10)} AS day_list, ` +
       `${weightedList(catalog.campaigns.map(lit), catalog.campaigns.map(() => 1), catalog.campaigns.length)} AS campaign_list`,
   ];
 }

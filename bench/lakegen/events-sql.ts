@@ -1,40 +1,37 @@
 import { LAKE_COLUMNS } from '../../src/core/schema.js';
 
 /**
- * DuckDB SQL that simulates `events` clickstream events over `days` days ending at `endEpochS` (a UTC midnight),
- * on the catalog tables of catalog-sql.ts. Same behaviour model as bench/gen/sessions.ts:
- *   visitors (returning ones come back more) -> sessions (40% bounce, diurnal and weekly rhythm)
+ * DuckDB SQL that simulates clickstream events on the catalog tables of catalog-sql.ts, one UTC day at a time
+ * (bounded memory; the day's rows are then written to its dt= directory). Same behaviour model as
+ * bench/gen/sessions.ts:
+ *   visitors (returning ones come back more) -> sessions (40% bounce, diurnal rhythm)
  *   -> page views (Zipf-like page popularity, external referrer on landing, the previous page after that)
  *   -> per page view: scroll events at 25/50/75/100%, 0-3 clicks on the page's elements, 4% custom events.
- * Produces the table `ev` with exactly LAKE_COLUMNS (schema types), slightly fewer rows than `events`
- * (whole sessions only).
+ * A day holds whole sessions only (cut at midnight), so it has slightly fewer rows than asked.
  */
-export interface EventsSqlOptions {
-  readonly events: number;
-  readonly days: number;
-  readonly endEpochS: number;
-  readonly visitors: number;
-}
 
-/** Mean events per session of the model below (1 + scrolls 1.68 + clicks 0.79 + custom 0.04 per page view). */
+/** Mean events per session of the model below: 2.82 page views x (1 + 1.68 scrolls + 0.79 clicks + 0.04 custom). */
 const EVENTS_PER_SESSION = 2.82 * 3.51;
 
 const rnd = (list: string) => `${list}[1 + floor(random() * len(${list}))::INTEGER]`;
 
-export function eventsStatements(o: EventsSqlOptions): string[] {
-  const sessions = Math.ceil((o.events / EVENTS_PER_SESSION) * 1.05);
-  const startS = o.endEpochS - o.days * 86_400;
-  const projection = LAKE_COLUMNS.map((c) => `CAST(${c.name} AS ${c.type}) AS ${c.name}`).join(',\n  ');
-  return [
-    `CREATE TABLE visitors AS
+/** The visitors table, shared by every day. */
+export function visitorsStatement(visitors: number): string {
+  return `CREATE OR REPLACE TABLE visitors AS
 SELECT v, uuid()::VARCHAR AS anonymous_id, ${rnd('site_list')} AS s, ${rnd('dev_list')} AS dev, ${rnd('loc_list')} AS loc,
   CASE WHEN random() < 0.04 THEN 'user_' || v ELSE NULL END AS user_id
-FROM range(${o.visitors}) t(v), consts`,
+FROM range(${visitors}) t(v), consts`;
+}
 
-    `CREATE TABLE sessions AS
+/** Statements building table `day_ev` (about `events` rows of the UTC day starting at dayStartS). */
+export function dayStatements(o: { events: number; dayStartS: number; visitors: number }): string[] {
+  const sessions = Math.ceil((o.events / EVENTS_PER_SESSION) * 1.05);
+  const dayEndS = o.dayStartS + 86_400;
+  return [
+    `CREATE OR REPLACE TABLE sessions AS
 SELECT sid, uuid()::VARCHAR AS session_id,
   least(${o.visitors - 1}, floor(${o.visitors} * pow(random(), 2.2)))::INTEGER AS v,
-  ${startS} + ${rnd('day_list')} * 86400 + ${rnd('hour_list')} * 3600 + random() * 3600 AS start_s,
+  ${o.dayStartS} + ${rnd('hour_list')} * 3600 + random() * 3600 AS start_s,
   CASE WHEN random() < 0.4 THEN 1 ELSE 2 + floor(-ln(1 - random()) * 2.5)::INTEGER END AS n_pv,
   ${rnd('ref_list')} AS landing_ref,
   CASE WHEN random() < 0.08 THEN '?utm_source=' || ['newsletter', 'google', 'facebook', 'twitter'][1 + floor(random() * 4)::INTEGER]
@@ -42,7 +39,7 @@ SELECT sid, uuid()::VARCHAR AS session_id,
     || '&utm_campaign=' || ${rnd('campaign_list')} ELSE '' END AS utm
 FROM range(${sessions}) t(sid), consts`,
 
-    `CREATE TABLE pvs_raw AS
+    `CREATE OR REPLACE TABLE pvs_raw AS
 SELECT * EXCLUDE (u_scroll, u_click),
   CASE WHEN u_scroll < 0.14625 THEN 4 WHEN u_scroll < 0.2925 THEN 3 WHEN u_scroll < 0.4875 THEN 2
        WHEN u_scroll < 0.75 THEN 1 ELSE 0 END AS n_scroll,
@@ -55,8 +52,8 @@ FROM (
   FROM (SELECT *, unnest(range(n_pv)) AS k FROM sessions) se
   JOIN visitors vi USING (v) JOIN sites si ON si.s = vi.s)`,
 
-    // Keep whole sessions until the target count is reached.
-    `CREATE TABLE pvs AS
+    // Keep whole sessions until the day's target count is reached.
+    `CREATE OR REPLACE TABLE pvs AS
 WITH per_session AS (
   SELECT sid, sum(1 + n_scroll + n_click + n_custom) AS n FROM pvs_raw GROUP BY sid),
 kept AS (SELECT sid FROM (SELECT sid, sum(n) OVER (ORDER BY sid) AS cum FROM per_session) WHERE cum <= ${o.events})
@@ -66,7 +63,7 @@ SELECT r.*, 'https://' || si.host || pg.path || r.qs AS url, si.host, pg.path, p
 FROM pvs_raw r SEMI JOIN kept USING (sid)
 JOIN sites si ON si.s = r.s JOIN pages pg ON pg.s = r.s AND pg.p = r.p`,
 
-    `CREATE TABLE ev_raw AS
+    `CREATE OR REPLACE TABLE ev_raw AS
 SELECT *, 'page_view' AS event_type, 0 AS i, pv_s AS t_s FROM pvs
 UNION ALL BY NAME
 SELECT *, 'scroll' AS event_type, pv_s + i * 9 + random() * 8 AS t_s
@@ -76,7 +73,7 @@ SELECT *, 'click' AS event_type, pv_s + 1 + random() * 45 AS t_s FROM (SELECT *,
 UNION ALL BY NAME
 SELECT *, 'custom' AS event_type, 0 AS i, pv_s + 1 + random() * 30 AS t_s FROM pvs WHERE n_custom = 1`,
 
-    `CREATE TABLE ev AS
+    `CREATE OR REPLACE TABLE day_ev AS
 WITH x AS (
   SELECT r.*, vi.anonymous_id, vi.user_id, vi.dev, vi.loc, se.session_id, to_timestamp(r.t_s) AS ts,
     CASE WHEN r.event_type = 'click' THEN least(r.n_el - 1, floor(-ln(1 - random()) * 1.8)::INTEGER) END AS e,
@@ -84,9 +81,10 @@ WITH x AS (
       ['newsletter_signup', 'share', 'outbound_click'], ['copy_code', 'search', 'feedback']][r.s + 1][1 + floor(random() * 3)::INTEGER]
     END AS custom_name,
     random() AS u1, random() AS u2
-  FROM ev_raw r JOIN visitors vi USING (v) JOIN sessions se USING (sid))
+  FROM ev_raw r JOIN visitors vi USING (v) JOIN sessions se USING (sid)
+  WHERE r.t_s < ${dayEndS})
 SELECT
-  ${projection}
+  ${LAKE_COLUMNS.map((c) => `CAST(${c.name} AS ${c.type}) AS ${c.name}`).join(',\n  ')}
 FROM (
   SELECT uuid()::VARCHAR AS event_id, event_type, custom_name AS event_name, ts, ts AS client_ts,
     ts + to_milliseconds(50 + floor(u1 * 2950)::BIGINT) AS sent_at,
@@ -107,8 +105,17 @@ FROM (
            THEN '{"location":"' || ['header', 'footer', 'inline'][1 + floor(u2 * 3)::INTEGER] || '"}'
          ELSE '{}' END AS properties
   FROM x LEFT JOIN elements el ON el.s = x.s AND el.p = x.p AND el.e = x.e)`,
-    `DROP TABLE ev_raw`,
-    `DROP TABLE pvs`,
-    `DROP TABLE pvs_raw`,
   ];
+}
+
+/** Events per day: weekends carry ~70% of weekday traffic and traffic grows ~1% a day; sums to `events`. */
+export function eventsPerDay(events: number, days: number, firstDayEpochS: number): number[] {
+  const weights = Array.from({ length: days }, (_, d) => {
+    const weekday = new Date((firstDayEpochS + d * 86_400) * 1000).getUTCDay();
+    return (weekday === 0 || weekday === 6 ? 0.7 : 1) * (1 + d / 100);
+  });
+  const total = weights.reduce((a, b) => a + b, 0);
+  const counts = weights.map((w) => Math.floor((events * w) / total));
+  counts[days - 1] += events - counts.reduce((a, b) => a + b, 0);
+  return counts;
 }

@@ -4,7 +4,7 @@ import { EVENTS_PREFIX, MANIFEST_KEY, type Manifest, type ManifestFile } from '.
 import { buildCatalog } from '../gen/catalog.js';
 import { sqlString, withDuck } from '../duck.js';
 import { catalogStatements } from './catalog-sql.js';
-import { eventsStatements } from './events-sql.js';
+import { dayStatements, eventsPerDay, visitorsStatement } from './events-sql.js';
 
 /**
  * A generated query-benchmark lake (`lake/events/dt=/hour=/part-0.parquet` + `lake/_clicklake/manifest.json`),
@@ -50,23 +50,29 @@ export async function ensureLake(opts: {
   opts.log(`generating the ${opts.events.toLocaleString('en')}-event lake in ${dir} (cached for later runs) ...`);
   await rm(dir, { recursive: true, force: true });
   await mkdir(join(dir, 'lake', '_clicklake'), { recursive: true });
+  await mkdir(join(dir, 'lake', 'events'), { recursive: true });
   const started = Date.now();
   const endEpochS = Math.floor(Date.now() / 86_400_000) * 86_400;
   const lakeDir = join(dir, 'lake');
-  const counts = await withDuck({ tempDirectory: join(dir, 'duckdb-tmp') }, async (conn) => {
-    const statements = [
-      ...catalogStatements(buildCatalog(), opts.days),
-      ...eventsStatements({ events: opts.events, days: opts.days, endEpochS, visitors: opts.visitors }),
-    ];
-    for (const sql of statements) await conn.run(sql);
-    await conn.run(
-      `COPY (SELECT *, strftime(ts, '%Y-%m-%d') AS dt, strftime(ts, '%H') AS hour FROM ev ORDER BY ts) ` +
-        `TO ${sqlString(join(lakeDir, 'events'))} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (dt, hour), ` +
-        `FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE)`,
-    );
+  const startS = endEpochS - opts.days * 86_400;
+  const perDay = eventsPerDay(opts.events, opts.days, startS);
+  const counts = await withDuck({ tempDirectory: join(dir, 'duckdb-tmp'), memoryLimit: '4GB' }, async (conn) => {
+    for (const sql of [...catalogStatements(buildCatalog()), visitorsStatement(opts.visitors)]) await conn.run(sql);
+    for (let d = 0; d < opts.days; d++) {
+      const dayStartS = startS + d * 86_400;
+      for (const sql of dayStatements({ events: perDay[d]!, dayStartS, visitors: opts.visitors })) await conn.run(sql);
+      const dt = new Date(dayStartS * 1000).toISOString().slice(0, 10);
+      // Rows sorted by time, as the writer (which writes in arrival order) would leave them.
+      await conn.run(
+        `COPY (SELECT *, strftime(ts, '%H') AS hour FROM day_ev ORDER BY ts) ` +
+          `TO ${sqlString(join(lakeDir, 'events', `dt=${dt}`))} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (hour), ` +
+          `FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE)`,
+      );
+      if ((d + 1) % 10 === 0 || d === opts.days - 1) opts.log(`  ... ${d + 1}/${opts.days} days`);
+    }
     const reader = await conn.runAndReadAll(
       `SELECT filename, count(*)::INTEGER AS n FROM read_parquet(${sqlString(join(lakeDir, 'events/*/*/*.parquet'))}, ` +
-        `filename = true) GROUP BY filename`,
+        `filename = true, hive_partitioning = false) GROUP BY filename`,
     );
     return new Map(reader.getRowObjectsJson().map((r) => [String(r.filename), Number(r.n)]));
   });

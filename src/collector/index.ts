@@ -7,7 +7,7 @@ import { toHttpError } from '../core/http-errors.js';
 import type { EventBuffer, Logger } from '../core/ports.js';
 import { createCollectorMetrics } from './metrics.js';
 import { compileOriginPolicy } from './origins.js';
-import { checkContentTypeCharset, createNormalizeContext, normalizeEvent, parseBody } from './protocols/native/index.js';
+import { checkContentTypeCharset, createNormalizeContext, normalizeEvent, parseBatch } from './protocols/native/index.js';
 
 /**
  * The collector's HTTP face: `POST /collect` (native protocol) and its CORS preflight, as a Fastify plugin.
@@ -33,6 +33,11 @@ export interface CollectorPluginOptions {
   /** Where the clicklake_collector_* metrics are registered. Default: a private Registry. */
   readonly registry?: Registry;
   readonly logger?: Logger;
+  /**
+   * Fastify log level of the /collect routes (default 'warn'): at thousands of requests per second Fastify's
+   * per-request 'incoming request' / 'request completed' info lines cost more than the request. Errors still log.
+   */
+  readonly requestLogLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
 export interface CollectResponse {
@@ -67,7 +72,6 @@ export async function collectorPlugin(app: FastifyInstance, opts: CollectorPlugi
   const limits = opts.collector;
   const policy = compileOriginPolicy(opts.sites);
   const metrics = createCollectorMetrics(opts.registry ?? new Registry());
-  const log: Logger = opts.logger ?? (app.log as unknown as Logger);
 
   /** CORS on every /collect answer (including errors, so a tracker can read a 503 and its Retry-After). */
   function cors(request: FastifyRequest, reply: FastifyReply): void {
@@ -97,6 +101,7 @@ export async function collectorPlugin(app: FastifyInstance, opts: CollectorPlugi
     const answer = toHttpError(err);
     if (answer.status >= 500) {
       const level = answer.status === 503 ? 'warn' : 'error';
+      const log = opts.logger ?? (request.log as unknown as Logger);
       log[level]({ err, code: answer.body.error.code, url: request.url }, 'collect request failed');
     }
     cors(request, reply);
@@ -110,7 +115,9 @@ export async function collectorPlugin(app: FastifyInstance, opts: CollectorPlugi
     done();
   });
 
-  app.options('/collect', async (request, reply) => {
+  const logLevel = opts.requestLogLevel ?? 'warn';
+
+  app.options('/collect', { logLevel }, async (request, reply) => {
     cors(request, reply);
     reply.header('access-control-allow-methods', 'POST');
     reply.header('access-control-allow-headers', 'Content-Type, Content-Encoding');
@@ -120,12 +127,12 @@ export async function collectorPlugin(app: FastifyInstance, opts: CollectorPlugi
 
   app.post(
     '/collect',
-    { bodyLimit: limits.maxBodyBytes, schema: { response: responseSchema } },
+    { bodyLimit: limits.maxBodyBytes, logLevel, schema: { response: responseSchema } },
     async (request, reply): Promise<CollectResponse> => {
       const receivedAt = clock();
       const body = request.body;
       if (!(body instanceof Uint8Array)) throw new ClicklakeError('CLK_ERR_BAD_BODY', 'the body is empty');
-      const events = parseBody(body, request.headers['content-encoding'], limits);
+      const { events, plain } = parseBatch(body, request.headers['content-encoding'], limits);
       metrics.received.inc(events.length);
 
       const ctx = createNormalizeContext({
@@ -135,6 +142,7 @@ export async function collectorPlugin(app: FastifyInstance, opts: CollectorPlugi
         newId,
         limits,
         sites: policy,
+        plain,
       });
       const rows: string[] = [];
       const rejected: CollectResponse['rejected'] = [];

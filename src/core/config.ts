@@ -65,6 +65,14 @@ export const configSchema = z.strictObject({
       threads: z.number().int().positive().optional(),
     })
     .prefault({}),
+}).superRefine((c, ctx) => {
+  // Cross-key bounds: a poll returns whole segments, and compacted files must outlive the longest query.
+  if (c.spool.segmentBytes > c.writer.batchMaxBytes) {
+    ctx.addIssue({ code: 'custom', path: ['spool', 'segmentBytes'], message: `must be <= writer.batchMaxBytes (${c.writer.batchMaxBytes})` });
+  }
+  if (c.query.timeoutMs >= c.writer.deleteGraceMs) {
+    ctx.addIssue({ code: 'custom', path: ['query', 'timeoutMs'], message: `must be < writer.deleteGraceMs (${c.writer.deleteGraceMs})` });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;

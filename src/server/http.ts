@@ -8,6 +8,8 @@ import type { Config } from '../core/config.js';
 import { collectorPlugin } from '../collector/index.js';
 import type { QueryEngine } from '../query/index.js';
 import { bearerMatches } from './admin-token.js';
+import { trackerPlugin } from '../tracker/serve.js';
+import { demoPlugin } from '../demo/plugin.js';
 
 export interface HttpDeps {
   config: Config;
@@ -53,6 +55,10 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
     registry: deps.registry,
     logger: deps.logger.child({ stage: 'collector' }),
   });
+
+  // GET /tracker.js (the browser tracker) and the demo shop at /demo/.
+  await app.register(trackerPlugin, { logger: deps.logger });
+  await app.register(demoPlugin, { logger: deps.logger });
 
   app.get('/healthz', async () => ({ status: 'ok', ...deps.health() }));
 

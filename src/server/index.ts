@@ -11,6 +11,7 @@ import { createWriter } from '../writer/index.js';
 import { createQueryEngine, type QueryEngine } from '../query/index.js';
 import { resolveAdminToken } from './admin-token.js';
 import { buildHttp } from './http.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 export { loadConfig, type ConfigOverrides } from './config-loader.js';
 export { openLakeReader } from './lake-reader.js';
@@ -42,9 +43,28 @@ export async function startClicklake(config: Config, opts: { logger?: Logger } =
   const dirs = dataLayout(config.dataDir);
   await mkdir(dirs.tmp, { recursive: true });
   const logger: Logger = opts.logger ?? pino({ level: config.log.level, base: { app: 'clicklake' } });
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'clicklake_process_' });
+  const lock = await lockDataDir(dirs.root);
+  // Whatever was opened is closed again if a later step fails, newest first.
+  const opened: (() => Promise<void>)[] = [() => lock.release()];
+  const undo = async () => {
+    for (const close of opened.reverse()) await close().catch(() => undefined);
+  };
+  try {
+    return await assemble(config, dirs, logger, opened);
+  } catch (err) {
+    await undo();
+    throw err;
+  }
+}
 
+async function assemble(
+  config: Config,
+  dirs: ReturnType<typeof dataLayout>,
+  logger: Logger,
+  opened: (() => Promise<void>)[],
+): Promise<RunningClicklake> {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'clicklake_' });
   const token = await resolveAdminToken(dirs.root, config.adminToken);
   const spool = await createSpool({
     dir: dirs.spool,
@@ -54,6 +74,7 @@ export async function startClicklake(config: Config, opts: { logger?: Logger } =
     logger: logger.child({ stage: 'spool' }),
     registry,
   });
+  opened.push(() => spool.close());
   const store = createLocalStore(dirs.lake);
   const writer = createWriter({
     buffer: spool,
@@ -63,6 +84,7 @@ export async function startClicklake(config: Config, opts: { logger?: Logger } =
     registry,
     ...config.writer,
   });
+  opened.push(() => writer.stop());
   const query = await createQueryEngine({
     snapshots: { current: async () => writer.snapshot() },
     tail: spool,
@@ -74,13 +96,8 @@ export async function startClicklake(config: Config, opts: { logger?: Logger } =
     memoryLimit: config.query.duckdbMemoryLimit,
     ...(config.query.threads === undefined ? {} : { threads: config.query.threads }),
   });
-  try {
-    await writer.recover();
-  } catch (err) {
-    await query.close();
-    await spool.close();
-    throw err;
-  }
+  opened.push(() => query.close());
+  await writer.recover();
   writer.start();
 
   const http = await buildHttp({
@@ -95,6 +112,7 @@ export async function startClicklake(config: Config, opts: { logger?: Logger } =
       return { spool: { bytes: s.bytes, segments: s.segments, pendingRecords: s.pendingRecords } };
     },
   });
+  opened.push(() => http.close());
   await http.listen({ port: config.port, host: config.host });
   const address = http.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -109,6 +127,7 @@ export async function startClicklake(config: Config, opts: { logger?: Logger } =
       await writer.stop(); // final flush: the spool must still be open for it
       await spool.close();
       await query.close();
+      await opened[0]!(); // the data dir lock
       logger.info('stopped');
     })());
 

@@ -1,7 +1,7 @@
 // The composition root in-process, over a real socket: auth, read-only query API, metrics, health, token handling.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -93,4 +93,15 @@ test('config precedence: flags > env > file > defaults, and bad values are named
   await assert.rejects(loadConfig({}, { CLICKLAKE_PORT: 'eighty' } as NodeJS.ProcessEnv), /CLICKLAKE_PORT must be a port/);
   assert.throws(() => parseConfig({ writer: { intervalMs: 'soon' } }), /writer\.intervalMs/);
   assert.throws(() => parseConfig({ colector: {} }), /colector/);
+});
+
+test('one server per data dir: a second start is refused with a clear message, a stale lock is taken over', async (t) => {
+  const dataDir = tmp(t);
+  const first = await startClicklake(parseConfig({ port: 0, dataDir }), { logger: silent });
+  await assert.rejects(startClicklake(parseConfig({ port: 0, dataDir }), { logger: silent }), /in use by another Clicklake server/);
+  await first.stop();
+  // A crashed owner leaves its lock behind; a pid that does not run is stale.
+  writeFileSync(join(dataDir, 'server.lock'), '999999999\n');
+  const second = await startClicklake(parseConfig({ port: 0, dataDir }), { logger: silent });
+  await second.stop();
 });

@@ -24,7 +24,8 @@ function deepArray(depth: number): string {
 const cases: Case[] = [
   { name: 'malformed JSON', body: '[{"type": "click",', status: 400, code: 'CLK_ERR_MALFORMED_JSON' },
   { name: 'not an array or {events}', body: '{"type":"click"}', status: 400, code: 'CLK_ERR_BAD_BODY' },
-  { name: 'deeply nested body', body: deepArray(100_000), status: 400, code: 'CLK_ERR_BAD_BODY' },
+  { name: 'deeply nested body', body: deepArray(100_000), status: 200, code: 'CLK_ERR_EVENT_INVALID', perEvent: true },
+  { name: 'deeply nested object body', body: '{"events":' + deepArray(100_000) + '}', status: 200, code: 'CLK_ERR_EVENT_INVALID', perEvent: true },
   { name: 'bad gzip', body: Buffer.from('not gzip at all'), headers: { 'content-encoding': 'gzip' }, status: 400, code: 'CLK_ERR_BAD_ENCODING' },
   { name: 'invalid UTF-8', body: Buffer.from([0x5b, 0x7b, 0x22, 0x74, 0x79, 0x70, 0x65, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d, 0x5d]), status: 400, code: 'CLK_ERR_BAD_ENCODING' },
   { name: 'oversize body', body: JSON.stringify([makeEvent({ props: { pad: 'x'.repeat(1100 * 1024) } })]), status: 413, code: 'CLK_ERR_BODY_TOO_LARGE' },

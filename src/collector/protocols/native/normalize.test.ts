@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LakeRow } from '../../../core/schema.js';
 import { LAKE_COLUMNS } from '../../../core/schema.js';
-import { createNormalizeContext, normalizeEvent, type NormalizeContextInput } from './normalize.js';
+import { createNormalizeContext, type NormalizeContextInput } from './context.js';
+import { normalizeEvent } from './normalize.js';
 
 const NOW = Date.parse('2026-11-27T10:00:00.000Z');
 const ID = '11111111-2222-4333-8444-555555555555';

@@ -15,6 +15,8 @@ const EMPTY: PropsResult = { json: '{}' };
 class PropsError extends Error {}
 
 interface Walk {
+  /** The body is plain (body.ts isPlainJson): no string can hold a lone surrogate, skip the checks. */
+  plain: boolean;
   keys: number;
   surrogates: boolean;
   /** Keys from props down to the current value; joined only for an error message. */
@@ -25,7 +27,7 @@ const where = (state: Walk): string => ['props', ...state.path].join('.').slice(
 
 function walk(value: unknown, depth: number, state: Walk): void {
   if (typeof value === 'string') {
-    if (!state.surrogates && hasSurrogate(value)) state.surrogates = true;
+    if (!state.plain && !state.surrogates && hasSurrogate(value)) state.surrogates = true;
     return;
   }
   if (value === null || typeof value !== 'object') return;
@@ -38,7 +40,7 @@ function walk(value: unknown, depth: number, state: Walk): void {
   for (const key in obj) {
     if (++state.keys > L.props_keys) throw new PropsError(`props: more than ${L.props_keys} keys`);
     if (key.length > L.props_key_length) throw new PropsError(`${where(state)}: a key is longer than ${L.props_key_length}`);
-    if (!state.surrogates && hasSurrogate(key)) state.surrogates = true;
+    if (!state.plain && !state.surrogates && hasSurrogate(key)) state.surrogates = true;
     state.path.push(key);
     walk(obj[key], depth + 1, state);
     state.path.pop();
@@ -62,10 +64,10 @@ function wellFormedCopy(value: unknown): unknown {
   return out;
 }
 
-export function serializeProps(props: unknown): PropsResult {
+export function serializeProps(props: unknown, plain = false): PropsResult {
   if (props === undefined || props === null) return EMPTY;
   if (typeof props !== 'object' || Array.isArray(props)) return { error: 'props: must be an object' };
-  const state: Walk = { keys: 0, surrogates: false, path: [] };
+  const state: Walk = { plain, keys: 0, surrogates: false, path: [] };
   try {
     walk(props, 1, state);
   } catch (err) {

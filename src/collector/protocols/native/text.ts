@@ -41,7 +41,7 @@ export function cleanToken(s: string): string | null {
   return toWellFormed(s);
 }
 
-/** True when the string may hold a lone surrogate (cheap pre-check for the props walk). */
+/** True when the string may hold a lone surrogate or a control character (cheap pre-check for the props walk). */
 export function hasSurrogate(s: string): boolean {
   return SUSPECT.test(s);
 }

@@ -1,0 +1,75 @@
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EVENTS_PREFIX, readManifest } from '../core/lake.js';
+import type { WriterContext } from './context.js';
+import { withoutPendingDeletes } from './manifest-state.js';
+
+/**
+ * Makes the lake, the writer's memory and the buffer agree with the committed manifest again.
+ *
+ * Startup (`startup: true`, what Writer.recover does):
+ *  - objects under events/ that the manifest does not list are crash leftovers (put, never committed): deleted;
+ *  - pendingDeletes are deleted (no reader of this process can still hold a snapshot naming them) and a manifest
+ *    without them is committed;
+ *  - the buffer is committed up to the manifest's checkpoint: after a crash between the manifest commit and the
+ *    buffer trim, this discards the batch the lake already holds instead of writing it twice;
+ *  - scratch files of the previous run are removed from tmpDir.
+ * After a failed step inside a running writer (`startup: false`) the same, except that pendingDeletes keep their
+ * grace period (readers of this process may be using them) and tmpDir is left alone. It also picks up a manifest
+ * whose put reported an error but did land.
+ *
+ * Only one writer may use a lake at a time (the server holds a lock on the data dir): another writer's files that are
+ * not committed yet would look like leftovers.
+ */
+export async function recoverLake(ctx: WriterContext, opts: { startup: boolean }): Promise<void> {
+  const { store, state, logger } = ctx;
+  const manifest = await readManifest(store);
+  const live = new Set(manifest.files.map((f) => f.key));
+  const pending = new Set(manifest.pendingDeletes);
+  let orphans = 0;
+  for (const object of await store.list(EVENTS_PREFIX)) {
+    if (live.has(object.key) || (!opts.startup && pending.has(object.key))) continue;
+    logger.warn({ key: object.key, bytes: object.size }, 'writer: deleting an object the manifest does not list (crash leftover)');
+    await store.delete(object.key);
+    orphans++;
+  }
+  state.adopt(manifest);
+  if (opts.startup) {
+    for (const key of manifest.pendingDeletes) if (!live.has(key)) await store.delete(key);
+    state.retiredAt.clear();
+    if (manifest.pendingDeletes.length > 0) {
+      await state.commit(withoutPendingDeletes(manifest, manifest.pendingDeletes, ctx.clock));
+    }
+    await cleanScratch(ctx.tmpDir);
+  } else {
+    const now = ctx.clock();
+    for (const key of [...state.retiredAt.keys()]) if (!pending.has(key)) state.retiredAt.delete(key);
+    for (const key of pending) if (!state.retiredAt.has(key)) state.retiredAt.set(key, now);
+  }
+  if (manifest.checkpoint !== null) await ctx.buffer.commit(manifest.checkpoint);
+  logger.info(
+    {
+      generation: state.current.generation,
+      files: state.current.files.length,
+      checkpoint: manifest.checkpoint,
+      orphansDeleted: orphans,
+      pendingDeleted: opts.startup ? manifest.pendingDeletes.length : 0,
+    },
+    opts.startup ? 'writer: recovered the lake' : 'writer: re-synchronised with the committed manifest',
+  );
+}
+
+/** Removes what flushes and compactions of a previous run left in tmpDir (they always clean up when they can). */
+async function cleanScratch(tmpDir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(tmpDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (name.startsWith('batch-') || name.startsWith('compact-')) {
+      await rm(join(tmpDir, name), { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,282 @@
+/**
+ * The writer: buffer -> ZSTD Parquet files in hour partitions -> lake, exactly once; plus compaction.
+ *
+ * Design constraints
+ *
+ * 1. The commit point is the manifest (`_clicklake/manifest.json`, core/lake.ts). A batch is in the lake when, and
+ *    only when, a manifest naming its files and its buffer checkpoint has been put (atomic, durable). The order is
+ *    always: put the Parquet files (each put durable) -> put the manifest -> commit the buffer. Readers take
+ *    snapshots from the manifest, so they see a batch entirely or not at all.
+ * 2. Exactly once. The buffer is trimmed only after the manifest commit, and the manifest records how far the
+ *    buffer has been written, so each crash point is harmless:
+ *      - before or during the file puts, or during the manifest put: the manifest still holds the previous files and
+ *        checkpoint. Files already put are orphans (under events/, not listed); recovery deletes them. The buffer
+ *        was not trimmed, so the batch is polled again and written again.
+ *      - after the manifest put, before the buffer commit: the lake holds the batch, the buffer still does too.
+ *        Recovery commits the buffer up to the manifest's checkpoint, and polls always start after that checkpoint,
+ *        so the batch is never written twice.
+ *      - after the buffer commit: nothing to do.
+ *    Independently, every event_id is written once: duplicates inside a batch and ids already in the lake files of
+ *    the touched partitions are dropped before the commit (batch.ts). That covers clients resending an event.
+ * 3. A failed step (I/O, DuckDB) is logged and counted (clicklake_writer_errors_total) and treated like a crash: the
+ *    next cycle first re-reads the committed manifest, deletes leftovers and re-commits the buffer, then polls the
+ *    same batch again (poll is stateless). A payload that is not a LakeRow is dropped and counted, never retried, so
+ *    one bad record cannot stop the writer.
+ * 4. Bounded memory. A batch is at most batchMaxBytes of payloads and maxEvents events (the buffer's poll limits);
+ *    NDJSON is written through a 4 MiB buffer; DuckDB runs under duckdbMemoryLimit and spills to tmpDir. A backlog
+ *    is written batch after batch, never read at once.
+ * 5. One thing at a time. Flushes, compactions, purges and recoveries of one writer run strictly one after another
+ *    (a promise queue); start()'s timer never starts a cycle while one runs. One writer per lake.
+ * 6. Files are only deleted when no committed manifest lists them: leftovers at recovery, and compacted-away files
+ *    deleteGraceMs after the manifest that retired them, so a query planned on the older snapshot can finish.
+ *
+ * Module map: flush.ts (the poll/put/commit loop), batch.ts (NDJSON -> Parquet, dedupe), route.ts (payload -> hour),
+ * ndjson.ts, compaction.ts, recovery.ts, manifest-state.ts (commits and listeners), duckdb.ts, metrics.ts;
+ * testing/ holds an in-memory EventBuffer and fixtures for tests.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Registry } from 'prom-client';
+import { Registry as PromRegistry } from 'prom-client';
+import type { LakeSnapshot, Manifest } from '../core/lake.js';
+import type { Clock, EventBuffer, Logger, ObjectStore } from '../core/ports.js';
+import { compactUpTo, purgeRetired } from './compaction.js';
+import type { WriterContext, WriterSettings } from './context.js';
+import { openWriterDb, type WriterDb } from './duckdb.js';
+import { type FlushResult, flushPending } from './flush.js';
+import { type CommitListener, lakeTotals, ManifestState } from './manifest-state.js';
+import { createWriterMetrics, type WriterOp } from './metrics.js';
+import { recoverLake } from './recovery.js';
+
+export interface WriterOptions {
+  readonly buffer: EventBuffer;
+  readonly store: ObjectStore;
+  /** Scratch directory owned by the writer (created when missing). Best on the lake's filesystem (puts are renames). */
+  readonly tmpDir: string;
+  readonly logger: Logger;
+  /** Where the metrics are registered; a private registry when omitted. */
+  readonly registry?: Registry;
+  readonly clock?: Clock;
+  /** Random part of file names; tests pin it. */
+  readonly random?: () => string;
+  // config.writer (src/core/config.ts):
+  readonly intervalMs: number;
+  readonly maxEvents: number;
+  readonly batchMaxBytes: number;
+  readonly compactMinFiles: number;
+  readonly compactTargetBytes: number;
+  readonly deleteGraceMs: number;
+  readonly duckdbMemoryLimit: string;
+  /** ZSTD level of flushed files (default 1: fast). */
+  readonly zstdLevel?: number;
+  /** ZSTD level of compacted files (default 3: they live long, and compaction is off the ingest path). */
+  readonly compactZstdLevel?: number;
+  /** Parquet format version of the files (default 'v2': DELTA encodings; every current reader supports them). */
+  readonly parquetVersion?: 'v1' | 'v2';
+  /** DuckDB threads (default: DuckDB's, one per core). */
+  readonly duckdbThreads?: number;
+  /** How often start()'s timer looks at the buffer for an early flush, ms (default 250). */
+  readonly checkEveryMs?: number;
+}
+
+export interface CycleResult extends FlushResult {
+  /** Partitions compacted this cycle (0 or 1). */
+  readonly compacted: number;
+  /** Compacted-away files deleted this cycle. */
+  readonly purged: number;
+}
+
+export interface Writer {
+  /** Startup recovery (recovery.ts); run once before start(). flush/compact/cycle run it first if it was not. */
+  recover(): Promise<void>;
+  /** Writes what the buffer holds now, batch by batch. Rejects when a batch fails (logged, counted, retried later). */
+  flush(): Promise<FlushResult>;
+  /** Compacts every qualifying partition; returns how many. */
+  compact(): Promise<number>;
+  /** What start()'s timer runs: flush, delete compacted files past their grace period, compact one partition. */
+  cycle(): Promise<CycleResult>;
+  /** The committed lake: files as local paths, for queries. */
+  snapshot(): LakeSnapshot;
+  /** The committed manifest as this writer knows it. */
+  manifest(): Manifest;
+  /** Called after every manifest commit with the new snapshot; returns an unsubscribe function. */
+  onCommit(listener: CommitListener): () => void;
+  /** Runs a cycle every intervalMs, or sooner once maxEvents are pending. */
+  start(): void;
+  /** Stops the timer, waits for a running cycle, flushes once more (unless `flush: false`), closes DuckDB. */
+  stop(options?: { flush?: boolean }): Promise<void>;
+}
+
+export function createWriter(options: WriterOptions): Writer {
+  const clock = options.clock ?? Date.now;
+  const logger = options.logger;
+  const { buffer } = options;
+  const settings: WriterSettings = {
+    intervalMs: options.intervalMs,
+    maxEvents: options.maxEvents,
+    batchMaxBytes: options.batchMaxBytes,
+    compactMinFiles: options.compactMinFiles,
+    compactTargetBytes: options.compactTargetBytes,
+    deleteGraceMs: options.deleteGraceMs,
+    duckdbMemoryLimit: options.duckdbMemoryLimit,
+    zstdLevel: options.zstdLevel ?? 1,
+    compactZstdLevel: options.compactZstdLevel ?? 3,
+    parquetVersion: options.parquetVersion ?? 'v2',
+  };
+  const metrics = createWriterMetrics(options.registry ?? new PromRegistry(), () => {
+    const oldest = buffer.stats().oldestPendingMs;
+    return oldest === null ? 0 : Math.max(0, (clock() - oldest) / 1000);
+  });
+  const state = new ManifestState(options.store, logger, (m) => {
+    const totals = lakeTotals(m);
+    metrics.lakeFiles.set(totals.files);
+    metrics.lakeBytes.set(totals.bytes);
+  });
+
+  let dbOpening: Promise<WriterDb> | null = null;
+  const ctx: WriterContext = {
+    buffer,
+    store: options.store,
+    tmpDir: options.tmpDir,
+    logger,
+    clock,
+    random: options.random ?? (() => randomBytes(6).toString('hex')),
+    settings,
+    state,
+    metrics,
+    db() {
+      dbOpening ??= openWriterDb({
+        tmpDir: options.tmpDir,
+        memoryLimit: settings.duckdbMemoryLimit,
+        ...(options.duckdbThreads === undefined ? {} : { threads: options.duckdbThreads }),
+      }).catch((err: unknown) => {
+        dbOpening = null;
+        throw err;
+      });
+      return dbOpening;
+    },
+  };
+
+  // --- one operation at a time ---
+  let queue: Promise<unknown> = Promise.resolve();
+  let running = 0;
+  function serial<T>(fn: () => Promise<T>): Promise<T> {
+    running++;
+    const result = queue.then(fn).finally(() => running--);
+    queue = result.catch(() => undefined);
+    return result;
+  }
+
+  // --- consistency after start-up and after failures (design constraint 3) ---
+  let recovered = false;
+  let resync = false;
+  async function guarded<T>(op: WriterOp, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      metrics.errors.inc({ op });
+      resync = true;
+      logger.error({ err, op }, `writer: ${op} failed; the next cycle retries it`);
+      throw err;
+    }
+  }
+  async function consistent(): Promise<void> {
+    if (!recovered) {
+      await guarded('recover', () => recoverLake(ctx, { startup: true }));
+      recovered = true;
+      resync = false;
+    } else if (resync) {
+      await guarded('recover', () => recoverLake(ctx, { startup: false }));
+      resync = false;
+    }
+  }
+
+  let stopping: Promise<void> | null = null;
+  /** Runs fn in the queue, or rejects when the writer is stopped. */
+  function op<T>(fn: () => Promise<T>): Promise<T> {
+    return stopping === null ? serial(fn) : Promise.reject(new Error('writer is stopped'));
+  }
+  const doFlush = async () => {
+    await consistent();
+    return guarded('flush', () => flushPending(ctx));
+  };
+
+  // --- the timer (start/stop) ---
+  let timer: NodeJS.Timeout | null = null;
+  let lastCycle = 0;
+  let lastFailed = false;
+  const checkEveryMs = Math.max(1, Math.min(options.checkEveryMs ?? 250, settings.intervalMs));
+  const tick = () => {
+    timer = null;
+    if (stopping !== null) return;
+    timer = setTimeout(tick, checkEveryMs).unref();
+    if (running > 0) return;
+    const elapsed = performance.now() - lastCycle;
+    const early = !lastFailed && buffer.stats().pendingRecords >= settings.maxEvents;
+    if (elapsed < settings.intervalMs && !early) return;
+    lastCycle = performance.now();
+    writer.cycle().then(
+      () => (lastFailed = false),
+      () => (lastFailed = true), // already logged and counted
+    );
+  };
+
+  const writer: Writer = {
+    recover() {
+      return op(async () => {
+        await guarded('recover', () => recoverLake(ctx, { startup: true }));
+        recovered = true;
+        resync = false;
+      });
+    },
+
+    flush() {
+      return op(doFlush);
+    },
+
+    compact() {
+      return op(async () => {
+        await consistent();
+        return guarded('compact', () => compactUpTo(ctx, Number.POSITIVE_INFINITY));
+      });
+    },
+
+    cycle() {
+      return op(async () => {
+        const flushed = await doFlush();
+        const purged = await guarded('purge', () => purgeRetired(ctx));
+        const compacted = await guarded('compact', () => compactUpTo(ctx, 1));
+        return { ...flushed, purged, compacted };
+      });
+    },
+
+    snapshot: () => state.snapshot(),
+    manifest: () => state.current,
+    onCommit: (listener) => state.onCommit(listener),
+
+    start() {
+      if (stopping !== null) throw new Error('writer is stopped');
+      if (timer !== null) return;
+      lastCycle = performance.now();
+      timer = setTimeout(tick, checkEveryMs).unref();
+    },
+
+    stop(opts = {}) {
+      stopping ??= (async () => {
+        if (timer !== null) clearTimeout(timer);
+        timer = null;
+        try {
+          if (opts.flush ?? true) await serial(doFlush);
+          else await queue;
+        } catch {
+          // Logged and counted; the events stay in the buffer for the next start.
+        } finally {
+          const opening = dbOpening;
+          dbOpening = null;
+          if (opening !== null) (await opening.catch(() => null))?.close();
+        }
+      })();
+      return stopping;
+    },
+  };
+  return writer;
+}
