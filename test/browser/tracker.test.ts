@@ -40,15 +40,6 @@ describe('tracker in Chromium', { timeout: 180_000 }, () => {
       return m ? Number(m[1]) : 0;
     };
     const acceptedBefore = await metric();
-    const debug: string[] = [];
-    context.on('request', (r) => {
-      if (!r.url().includes('/collect')) return;
-      const seqs = (JSON.parse(r.postData() ?? '[]') as any[]).map((e) => e.seq).join(',');
-      debug.push(`${Date.now() % 100000} ${r.resourceType()} [${seqs}]`);
-      r.response().then((res) => debug.push(`${Date.now() % 100000} resp ${res?.status()} [${seqs}]`), () => {});
-    });
-    context.on('requestfailed', (r) => r.url().includes('/collect') && debug.push(`${Date.now() % 100000} FAILED ${r.failure()?.errorText} [${(JSON.parse(r.postData() ?? '[]') as any[]).map((e) => e.seq).join(',')}]`));
-    t.after(() => console.error('DEBUG requests\n' + debug.join('\n')));
     const page = await openDemo(context, url, `data-site="${site}"`, '/demo/?utm_source=newsletter&token=s3cret');
 
     // SPA navigation by links, a click on a button, a rage click.
@@ -108,7 +99,6 @@ describe('tracker in Chromium', { timeout: 180_000 }, () => {
     await page.waitForTimeout(1500); // batches are due and fail
     assert.ok((await storedEvents(page)) >= 8, 'kept in localStorage while offline');
     const whileOffline = await lakeRows(url, site);
-    console.error('DEBUG offline rows', summary(whileOffline.slice(-6)));
     assert.ok(!whileOffline.some((r) => r.page_path === '/demo/checkout'), 'nothing from the offline part arrived yet');
     await context.setOffline(false);
     await waitFor(async () => (await storedEvents(page)) === 0, 10_000, 'the outbox to empty after going online');
@@ -116,6 +106,9 @@ describe('tracker in Chromium', { timeout: 180_000 }, () => {
     // Leave the shop by the outbound link in the article: the last events go as beacons.
     await page.click('nav >> text=Journal');
     await page.waitForURL('**/journal/lake-swimming');
+    // (Once the outbox is empty: a keepalive fetch cut off by the unload may or may not arrive, which is the
+    // browser's business, not this test's.)
+    await waitFor(async () => (await storedEvents(page)) === 0, 10_000, 'the outbox to empty before leaving');
     await page.click('#outbound-safety');
     await page.waitForURL((u) => !u.href.startsWith(url), { timeout: 10_000 }); // an error page: nothing leaves the machine
     await page.close();

@@ -34,7 +34,15 @@ const cases: Case[] = [
   { name: 'unsupported content type', body: '[]', headers: { 'content-type': 'application/xml' }, status: 415, code: 'CLK_ERR_UNSUPPORTED_MEDIA_TYPE' },
   { name: 'wrong types', body: JSON.stringify([makeEvent({ type: 42 })]), status: 200, code: 'CLK_ERR_EVENT_INVALID', perEvent: true },
   { name: 'wrong nested type', body: JSON.stringify([makeEvent({ element: { x: 'left' } })]), status: 200, code: 'CLK_ERR_EVENT_INVALID', perEvent: true },
-  { name: 'oversize event', body: JSON.stringify([makeEvent({ props: { pad: 'x'.repeat(40 * 1024) } })]), status: 200, code: 'CLK_ERR_EVENT_TOO_LARGE', perEvent: true },
+  { name: 'oversize props', body: JSON.stringify([makeEvent({ props: { pad: 'x'.repeat(40 * 1024) } })]), status: 200, code: 'CLK_ERR_EVENT_INVALID', perEvent: true },
+  // Every field within its own bound, the whole event over 32 KiB.
+  { name: 'oversize event', body: JSON.stringify([makeEvent({
+    props: { pad: 'x'.repeat(15 * 1024) },
+    url: 'https://shop.example/' + 'u'.repeat(4000),
+    referrer: 'https://ref.example/' + 'r'.repeat(4000),
+    title: '€'.repeat(1000),
+    element: { tag: 'a', text: '€'.repeat(1000), href: 'https://x.example/' + 'h'.repeat(4000) },
+  })]), status: 200, code: 'CLK_ERR_EVENT_TOO_LARGE', perEvent: true },
   { name: 'deep nesting in props', body: JSON.stringify([makeEvent({ props: JSON.parse('{"a":'.repeat(50) + '1' + '}'.repeat(50)) })]), status: 200, code: 'CLK_ERR_EVENT_INVALID', perEvent: true },
 ];
 
