@@ -86,7 +86,7 @@ WITH x AS (
 SELECT
   ${LAKE_COLUMNS.map((c) => `CAST(${c.name} AS ${c.type}) AS ${c.name}`).join(',\n  ')}
 FROM (
-  SELECT uuid()::VARCHAR AS event_id, event_type, custom_name AS event_name, ts, ts AS client_ts,
+  SELECT uuid()::VARCHAR AS event_id, event_type, custom_name AS event_name, ts, NULL::TIMESTAMPTZ AS client_ts,
     ts + to_milliseconds(50 + floor(u1 * 2950)::BIGINT) AS sent_at,
     ts + to_milliseconds(65 + floor(u1 * 2950 + u2 * 385)::BIGINT) AS received_at,
     site_id, anonymous_id, user_id, session_id, k * 8 + i AS seq, url AS page_url, host AS page_host, path AS page_path,

@@ -13,7 +13,7 @@ import { dayStatements, eventsPerDay, visitorsStatement } from './events-sql.js'
  *
  * Bump LAKE_VERSION whenever the generator's output changes.
  */
-export const LAKE_VERSION = 'lake-v1';
+export const LAKE_VERSION = 'lake-v2'; // v2: lake schema without sent_at
 
 export interface LakeMeta {
   readonly version: string;

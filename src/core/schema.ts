@@ -18,8 +18,7 @@ export const LAKE_COLUMNS: readonly LakeColumn[] = [
   { name: 'event_type', type: 'VARCHAR', doc: 'page_view, click, scroll, submit, custom, identify, ...' },
   { name: 'event_name', type: 'VARCHAR', doc: 'Name of a custom event (the `name` field).' },
   { name: 'ts', type: 'TIMESTAMPTZ', doc: 'Event time (UTC): the client time when sane, else received_at. Partitions the lake.' },
-  { name: 'client_ts', type: 'TIMESTAMPTZ', doc: 'The raw device time the client sent as `ts`, if any.' },
-  { name: 'sent_at', type: 'TIMESTAMPTZ', doc: 'Device time at which the client sent the batch.' },
+  { name: 'client_ts', type: 'TIMESTAMPTZ', doc: 'The device time the client sent as `ts` when `ts` differs from it (out of bounds, or corrected for clock skew); NULL when `ts` is the device time as sent. The device time is always `coalesce(client_ts, ts)`.' },
   { name: 'received_at', type: 'TIMESTAMPTZ', doc: 'Server time at which the collector received the event.' },
   { name: 'site_id', type: 'VARCHAR', doc: 'Site the event belongs to (`default` when the client sent none).' },
   { name: 'anonymous_id', type: 'VARCHAR', doc: 'Device/browser identifier.' },
@@ -63,7 +62,6 @@ export interface LakeRow {
   event_name: string | null;
   ts: string;
   client_ts: string | null;
-  sent_at: string | null;
   received_at: string;
   site_id: string;
   anonymous_id: string | null;

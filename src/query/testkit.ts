@@ -25,7 +25,6 @@ export function lakeRow(overrides: Partial<LakeRow> = {}): LakeRow {
     event_name: null,
     ts: '2026-11-27T09:15:00.000Z',
     client_ts: null,
-    sent_at: null,
     received_at: '2026-11-27T09:15:00.500Z',
     site_id: 'default',
     anonymous_id: 'anon-1',

@@ -35,8 +35,14 @@ test('events flow collector -> spool -> query (fresh) -> Parquet, read by API, C
     if (server.proc.exitCode === null) await server.kill9();
   });
 
+  // An hour ago at :15, so the partition is known and the time is within the accepted clock skew.
+  const at = new Date(Date.now() - 3_600_000);
+  at.setUTCMinutes(15, 0, 0);
+  const tsIso = at.toISOString();
+  const dt = tsIso.slice(0, 10);
+  const hour = Number(tsIso.slice(11, 13));
   const events = Array.from({ length: 40 }, (_, i) =>
-    makeEvent({ type: i % 2 ? 'click' : 'page_view', ts: '2026-11-27T10:15:00.000Z', sent_at: '2026-11-27T10:15:01.000Z' }),
+    makeEvent({ type: i % 2 ? 'click' : 'page_view', ts: tsIso, sent_at: at.getTime() + 1000 }),
   );
   const bad = [{ type: 42 }, makeEvent({ seq: -3 })];
   const res = await postEvents(server.url, [...events.slice(0, 20), ...bad, ...events.slice(20)]);
@@ -64,7 +70,8 @@ test('events flow collector -> spool -> query (fresh) -> Parquet, read by API, C
   const eventsDir = join(dataDir, 'lake', 'events');
   await waitFor(async () => parquetFiles(eventsDir).length > 0, 15_000, 'a Parquet file');
   const files = parquetFiles(eventsDir);
-  assert.ok(files.every((f) => f.includes(join('dt=2026-11-27', 'hour=10'))), `partition path: ${files.join(', ')}`);
+  const hh = String(hour).padStart(2, '0');
+  assert.ok(files.every((f) => f.includes(join(`dt=${dt}`, `hour=${hh}`))), `partition path: ${files.join(', ')}`);
   const afterCommit = await apiQuery(server.url, `SELECT count(*) AS n FROM events`);
   assert.deepEqual(afterCommit, [{ n: 40 }], 'no row doubled or lost across the writer commit');
 
@@ -85,9 +92,9 @@ test('events flow collector -> spool -> query (fresh) -> Parquet, read by API, C
     y: 20,
     viewport_w: 1280,
     properties: JSON.stringify(one.props),
-    ts: '2026-11-27T10:15:00.000Z',
-    dt: '2026-11-27',
-    hour: 10,
+    ts: tsIso,
+    dt,
+    hour,
   });
 
   // Metrics count what happened.

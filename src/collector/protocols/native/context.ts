@@ -5,8 +5,8 @@ import { cleanText, truncate } from './text.js';
 
 /**
  * What normalizeEvent needs besides the event: the time, the id generator, the request's User-Agent and Origin,
- * the limits and the site policy. Built once per request; it also caches per-batch values (the last URL's parts,
- * the last sent_at), so use one context per request, from one caller at a time.
+ * the limits and the site policy. Built once per request; it also caches per-batch values (the last URL's
+ * parts), so use one context per request, from one caller at a time.
  */
 export interface NormalizeContextInput {
   /** Server time (epoch ms) at which the request was received. */
@@ -42,9 +42,6 @@ export interface NormalizeContext {
   lastUrl: string | null;
   lastHost: string | null;
   lastPath: string | null;
-  /** One-entry cache of sent_at's ISO string: a batch is sent at one time. */
-  lastSentAt: number;
-  lastSentAtIso: string;
 }
 
 export type NormalizeResult = { row: string } | { code: ErrorCode; message: string };
@@ -69,7 +66,5 @@ export function createNormalizeContext(input: NormalizeContextInput): NormalizeC
     lastUrl: null,
     lastHost: null,
     lastPath: null,
-    lastSentAt: -1,
-    lastSentAtIso: '',
   };
 }

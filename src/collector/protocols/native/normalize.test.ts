@@ -46,7 +46,7 @@ const cases: Case[] = [
     input: { type: 'page_view' },
     row: {
       event_id: ID, event_type: 'page_view', event_name: null, ts: '2026-11-27T10:00:00.000Z', client_ts: null,
-      sent_at: null, received_at: '2026-11-27T10:00:00.000Z', site_id: 'default', seq: null, page_url: null,
+      received_at: '2026-11-27T10:00:00.000Z', site_id: 'default', seq: null, page_url: null,
       page_host: null, page_path: null, user_agent: 'TestAgent/1.0', properties: '{}',
     },
   },
@@ -64,9 +64,9 @@ const cases: Case[] = [
   { name: 'null means absent', input: { type: 'click', name: null, url: null, element: null, props: null }, row: { event_name: null, page_url: null, element_tag: null, properties: '{}' } },
   { name: 'empty strings mean absent', input: { type: 'page_view', referrer: '', title: '', site_id: '' }, row: { referrer: null, page_title: null, site_id: 'default' } },
   // Times
-  { name: 'client ts ISO within skew', input: { type: 'click', ts: '2026-11-27T09:59:00Z' }, row: { ts: '2026-11-27T09:59:00.000Z', client_ts: '2026-11-27T09:59:00.000Z' } },
-  { name: 'client ts with offset', input: { type: 'click', ts: '2026-11-27T11:59:00.5+02:00' }, row: { client_ts: '2026-11-27T09:59:00.500Z', ts: '2026-11-27T09:59:00.500Z' } },
-  { name: 'client ts epoch ms', input: { type: 'click', ts: NOW - 1234 }, row: { client_ts: '2026-11-27T09:59:58.766Z' } },
+  { name: 'client ts ISO within skew', input: { type: 'click', ts: '2026-11-27T09:59:00Z' }, row: { ts: '2026-11-27T09:59:00.000Z', client_ts: null } },
+  { name: 'client ts with offset', input: { type: 'click', ts: '2026-11-27T11:59:00.5+02:00' }, row: { client_ts: null, ts: '2026-11-27T09:59:00.500Z' } },
+  { name: 'client ts epoch ms', input: { type: 'click', ts: NOW - 1234 }, row: { ts: '2026-11-27T09:59:58.766Z', client_ts: null } },
   { name: 'client ts beyond skew -> received_at', input: { type: 'click', ts: NOW - 8 * DAY }, row: { ts: '2026-11-27T10:00:00.000Z', client_ts: '2026-11-19T10:00:00.000Z' } },
   { name: 'client ts in the future beyond skew', input: { type: 'click', ts: '2027-01-01T00:00:00Z' }, row: { ts: '2026-11-27T10:00:00.000Z', client_ts: '2027-01-01T00:00:00.000Z' } },
   { name: 'ts without offset', input: { type: 'click', ts: '2026-11-27T10:00:00' }, code: 'CLK_ERR_EVENT_INVALID', message: 'ts: must be an ISO-8601' },
@@ -74,7 +74,7 @@ const cases: Case[] = [
   { name: 'ts free text', input: { type: 'click', ts: 'yesterday' }, code: 'CLK_ERR_EVENT_INVALID', message: 'ts:' },
   { name: 'ts negative epoch', input: { type: 'click', ts: -1 }, code: 'CLK_ERR_EVENT_INVALID', message: 'ts: is out of range' },
   { name: 'ts wrong type', input: { type: 'click', ts: true }, code: 'CLK_ERR_EVENT_INVALID', message: 'ts:' },
-  { name: 'sent_at stored', input: { type: 'click', sent_at: '2026-11-27T10:00:01.000Z' }, row: { sent_at: '2026-11-27T10:00:01.000Z' } },
+  { name: 'sent_at validated, not stored', input: { type: 'click', sent_at: '2026-11-27T10:00:01.000Z' }, row: { ts: '2026-11-27T10:00:00.000Z', client_ts: null } },
   { name: 'sent_at bad', input: { type: 'click', sent_at: '2026-13-01T00:00:00Z' }, code: 'CLK_ERR_EVENT_INVALID', message: 'sent_at:' },
   // Identity and counters
   { name: 'ids kept', input: { type: 'identify', anonymous_id: 'anon-1', user_id: 'user@example.com', session_id: 's1', seq: 42 }, row: { anonymous_id: 'anon-1', user_id: 'user@example.com', session_id: 's1', seq: 42 } },

@@ -60,16 +60,6 @@ function parseUrl(url: string | null, ctx: NormalizeContext): void {
   }
 }
 
-function sentAtIso(value: unknown, ctx: NormalizeContext): string | null {
-  const t = clientTime(value, 'sent_at', L.time_string);
-  if (t === null) return null;
-  if (t !== ctx.lastSentAt) {
-    ctx.lastSentAt = t;
-    ctx.lastSentAtIso = isoOf(value as string | number, t);
-  }
-  return ctx.lastSentAtIso;
-}
-
 function trimmed(s: string | null): string | null {
   if (s === null) return null;
   const t = s.trim();
@@ -84,6 +74,8 @@ function build(e: Record<string, unknown>, ctx: NormalizeContext): NormalizeResu
     return { code: 'CLK_ERR_ORIGIN_NOT_ALLOWED', message: `origin ${origin} may not send events for site ${JSON.stringify(siteId)}` };
   }
   const tsIn = e.ts;
+  // sent_at is validated (it is part of the protocol; the enrichment stage corrects clock skew with it) but not stored.
+  clientTime(e.sent_at, 'sent_at', L.time_string);
   const clientTs = clientTime(tsIn, 'ts', L.time_string);
   const clientTsIso = clientTs === null ? null : isoOf(tsIn as string | number, clientTs);
   const sane = clientTs !== null && Math.abs(clientTs - ctx.receivedAt) <= ctx.limits.maxClockSkewMs;
@@ -101,8 +93,8 @@ function build(e: Record<string, unknown>, ctx: NormalizeContext): NormalizeResu
     event_type: type,
     event_name: str(e.name, 'name', L.name),
     ts: sane ? clientTsIso! : ctx.receivedAtIso,
-    client_ts: clientTsIso,
-    sent_at: sentAtIso(e.sent_at, ctx),
+    // Kept only when ts is not the device time (few rows): NULLs cost nothing in Parquet.
+    client_ts: sane ? null : clientTsIso,
     received_at: ctx.receivedAtIso,
     site_id: siteId,
     anonymous_id: str(e.anonymous_id, 'anonymous_id', L.anonymous_id),

@@ -69,7 +69,6 @@ export function encodeRow(r: LakeRow, plain: boolean, userAgentJson: string): st
     ',"event_name":' + q(r.event_name) +
     ',"ts":' + q(r.ts) +
     ',"client_ts":' + q(r.client_ts) +
-    ',"sent_at":' + q(r.sent_at) +
     ',"received_at":' + q(r.received_at) +
     ',"site_id":' + q(r.site_id) +
     ',"anonymous_id":' + q(r.anonymous_id) +
