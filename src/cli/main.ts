@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { startCommand } from './start.js';
 import { queryCommand } from './query.js';
+import { registerDemoCommand } from './demo.js';
 import { parsePort } from '../server/config-loader.js';
 
 const VERSION = '0.1.0';
@@ -36,5 +37,7 @@ program
   .option('--config <file>', 'JSON config file (env CLICKLAKE_CONFIG)')
   .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
   .action(queryCommand);
+
+registerDemoCommand(program, portArg);
 
 await program.parseAsync(process.argv);

@@ -41,7 +41,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   spool: z
     .strictObject({
-      segmentBytes: z.number().int().min(4 * KiB).default(64 * MiB), // a segment is closed past this size
+      segmentBytes: z.number().int().min(4 * KiB).default(16 * MiB), // a segment is closed past this size
       maxBytes: z.number().int().min(64 * KiB).default(2 * GiB), // appends are refused (503) past this
       retryAfterSeconds: z.number().int().positive().default(5),
     })
@@ -50,18 +50,19 @@ export const configSchema = z.strictObject({
     .strictObject({
       intervalMs: z.number().int().min(100).default(10_000), // flush period
       maxEvents: z.number().int().positive().default(200_000), // flush early once this many are pending
-      batchMaxBytes: z.number().int().positive().default(256 * MiB), // one Parquet batch reads at most this much
+      batchMaxBytes: z.number().int().positive().default(32 * MiB), // one Parquet batch reads at most this much (bounds memory)
       compactMinFiles: z.number().int().min(2).default(8), // compact an hour once it has this many files
       compactTargetBytes: z.number().int().positive().default(256 * MiB), // ... whose total is below this
       deleteGraceMs: z.number().int().nonnegative().default(60_000), // keep compacted-away files this long
-      duckdbMemoryLimit: z.string().default('1GB'),
+      duckdbMemoryLimit: z.string().default('256MB'),
+      duckdbThreads: z.number().int().positive().default(1), // leave the other core(s) to the collector
     })
     .prefault({}),
   query: z
     .strictObject({
       timeoutMs: z.number().int().positive().default(30_000),
       maxRows: z.number().int().positive().default(10_000), // rows returned by /api/query
-      duckdbMemoryLimit: z.string().default('2GB'),
+      duckdbMemoryLimit: z.string().default('1GB'),
       threads: z.number().int().positive().optional(),
     })
     .prefault({}),

@@ -78,13 +78,22 @@ export async function startStack(): Promise<Stack> {
  * route is removed once the page loaded, so that no later request (fetches, beacons of an unloading page) passes
  * through Playwright's interception, which would change what a real browser does.
  */
-export async function openDemo(context: BrowserContext, base: string, attrs: string, path = '/demo/'): Promise<Page> {
+export async function openDemo(
+  context: BrowserContext,
+  base: string,
+  attrs: string | ((html: string) => string),
+  path = '/demo/',
+): Promise<Page> {
   const pattern = `${base}/demo/**`;
   await context.route(pattern, async (route) => {
     if (route.request().resourceType() !== 'document') return route.continue();
     const response = await route.fetch();
-    const html = (await response.text()).replace('data-site="demo"', attrs);
-    return route.fulfill({ response, body: html });
+    const text = await response.text();
+    if (typeof attrs === 'string') return route.fulfill({ response, body: text.replace('data-site="demo"', attrs) });
+    // A page of the test's own making: without the demo's CSP, which forbids inline scripts.
+    const headers = { ...response.headers() };
+    delete headers['content-security-policy'];
+    return route.fulfill({ response, headers, body: attrs(text) });
   });
   const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(base + path);

@@ -3,6 +3,7 @@
 // with the right fields and seq without gaps. Privacy modes (Do-Not-Track, consent, cookieless) are checked the
 // same way. Chromium: /usr/bin/chromium (skipped outside CI when missing, a failure in CI).
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { requireComponent } from '../helpers/components.js';
@@ -192,8 +193,9 @@ describe('tracker in Chromium', { timeout: 180_000 }, () => {
     const order = rows.filter((r) => r.page_path === '/demo/checkout');
     const submit = order.find((r) => r.event_type === 'submit')!;
     assert.deepEqual([submit.element_tag, submit.element_id, submit.event_name, submit.element_href], ['form', 'checkout-form', 'checkout', '/demo/checkout']);
-    assert.ok(Date.parse(submit.sent_at) - Date.parse(submit.client_ts) >= 1000, 'sent after the network came back');
-    assert.ok(Date.parse(submit.client_ts) >= offlineAt - 1000);
+    const happened = Date.parse(submit.client_ts ?? submit.ts);
+    assert.ok(Date.parse(submit.received_at) - happened >= 1000, 'received after the network came back');
+    assert.ok(happened >= offlineAt - 1000);
     const purchase = order.find((r) => r.event_type === 'custom')!;
     assert.equal(purchase.event_name, 'purchase');
     assert.deepEqual(JSON.parse(purchase.properties), { value: 36, currency: 'EUR', items: 2 });
@@ -254,7 +256,31 @@ describe('tracker in Chromium', { timeout: 180_000 }, () => {
     await waitForRows(url, site, 7);
   });
 
-  it('cookieless: events arrive without device ids and nothing is written to storage', async (t) => {
+  it('calls made before the script loaded are replayed in order (the stub snippet of docs/tracker.md)', async (t) => {
+    if (!requireComponent(t, hasChromium(), 'Chromium (/usr/bin/chromium)')) return;
+    const { url, browser } = stack!;
+    const site = 'browser-stub';
+    const docs = readFileSync(new URL('../../../docs/tracker.md', import.meta.url), 'utf8');
+    const snippet = /### Calls before the script has loaded[\s\S]*?```html\n(<script>[\s\S]*?<\/script>)\n```/.exec(docs)![1];
+    const early = `${snippet}<script>clicklake.track('early', { n: 1 }); clicklake.identify('early-user', { plan: 'pro' });</script>`;
+    const context = await browser.newContext();
+    t.after(() => context.close());
+    const page = await openDemo(context, url, (html) =>
+      html.replace('<script defer src="/tracker', `${early}<script defer src="/tracker`).replace('data-site="demo"', `data-site="${site}"`),
+    );
+    assert.equal(await page.evaluate(() => typeof (window as any).clicklake.q), 'undefined', 'the stub was replaced');
+    const rows = await waitForRows(url, site, 3);
+    assert.deepEqual(
+      rows.map((r) => [Number(r.seq), r.event_type, r.event_name, r.user_id, r.properties]),
+      [
+        [1, 'page_view', null, null, '{}'],
+        [2, 'custom', 'early', null, '{"n":1}'],
+        [3, 'identify', null, 'early-user', '{"plan":"pro"}'],
+      ],
+    );
+  });
+
+  it('cookieless: events arrive without device ids and nothing is written to storage; history changes are page views', async (t) => {
     if (!requireComponent(t, hasChromium(), 'Chromium (/usr/bin/chromium)')) return;
     const { url, browser } = stack!;
     const site = 'browser-cookieless';
@@ -264,7 +290,12 @@ describe('tracker in Chromium', { timeout: 180_000 }, () => {
     await page.click('#hero-cta');
     await page.waitForURL('**/demo/products');
     await page.click('a.product-card >> nth=2');
+    await page.waitForURL('**/demo/products/merino-beanie');
     await page.click('#add-to-cart');
+    await page.goBack(); // popstate
+    await page.waitForURL('**/demo/products');
+    await page.evaluate(() => history.replaceState(null, '', location.href)); // same URL: no page view
+    await page.evaluate(() => history.replaceState(null, '', '/demo/products?sort=price'));
     await page.evaluate(() => (window as any).clicklake.identify('cookieless-user'));
     const storage = await page.evaluate(async () => ({
       local: localStorage.length,
@@ -274,11 +305,29 @@ describe('tracker in Chromium', { timeout: 180_000 }, () => {
     }));
     assert.deepEqual(storage, { local: 0, session: 0, cookie: '', idb: 0 });
     await page.close(); // the last scroll report goes as a beacon
-    // page_view, click, scroll, page_view, click, scroll, page_view, click, identify, scroll (at close)
-    const rows: Row[] = await waitForRows(url, site, 10);
-    assert.deepEqual(rows.map((r) => Number(r.seq)), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const expected = [
+      ['page_view', '/demo/'],
+      ['click', '/demo/'],
+      ['scroll', '/demo/'],
+      ['page_view', '/demo/products'],
+      ['click', '/demo/products'],
+      ['scroll', '/demo/products'],
+      ['page_view', '/demo/products/merino-beanie'],
+      ['click', '/demo/products/merino-beanie'],
+      ['scroll', '/demo/products/merino-beanie'],
+      ['page_view', '/demo/products'],
+      ['scroll', '/demo/products'],
+      ['page_view', '/demo/products'],
+      ['identify', '/demo/products'],
+      ['scroll', '/demo/products'],
+    ];
+    const rows: Row[] = await waitForRows(url, site, expected.length);
+    assert.deepEqual(rows.map((r) => [r.event_type, r.page_path]), expected, summary(rows));
+    assert.deepEqual(rows.map((r) => Number(r.seq)), expected.map((_, i) => i + 1));
     assert.ok(rows.every((r) => r.anonymous_id === null && r.session_id === null), 'no device ids');
-    assert.equal(rows.at(-1)!.event_type, 'scroll');
-    assert.equal(rows.at(-2)!.user_id, 'cookieless-user');
+    assert.equal(rows[9].referrer, `${url}/demo/products/merino-beanie`, 'back: the referrer is the page left');
+    assert.equal(rows[11].page_url, `${url}/demo/products?sort=price`);
+    assert.equal(rows[12].user_id, 'cookieless-user');
+    assert.equal(rows[13].user_id, 'cookieless-user');
   });
 });
