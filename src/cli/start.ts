@@ -26,6 +26,8 @@ export async function startCommand(flags: StartFlags): Promise<void> {
       : `(kept in ${app.adminTokenPath})`;
   process.stdout.write(
     `\nClicklake is running at ${app.url}\n` +
+      `  demo shop: ${app.url}/demo/\n` +
+      `  tracker:  ${app.url}/tracker.js\n` +
       `  collect:  POST ${app.url}/collect\n` +
       `  query:    POST ${app.url}/api/query  (Authorization: Bearer <admin token>)\n` +
       `  admin token: ${app.adminToken} ${tokenNote}\n` +
