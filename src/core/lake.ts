@@ -58,12 +58,17 @@ export function parseManifest(bytes: Uint8Array): Manifest {
   return value as Manifest;
 }
 
+/** One Parquet file of a snapshot: a local path DuckDB can read and the lake schema version it was written with. */
+export interface LakeFile {
+  readonly path: string;
+  readonly schema: number;
+}
+
 /** What a reader of the lake needs: a consistent set of files plus the buffer position they cover. */
 export interface LakeSnapshot {
   readonly generation: number;
   readonly checkpoint: BufferCheckpoint | null;
-  /** Local paths DuckDB can read. */
-  readonly files: readonly string[];
+  readonly files: readonly LakeFile[];
 }
 
 export interface LakeSnapshotSource {
@@ -72,11 +77,12 @@ export interface LakeSnapshotSource {
 
 /** The snapshot a manifest describes, with local paths from `store` (which must be local for DuckDB to read). */
 export function snapshotOf(manifest: Manifest, localPath: (key: string) => string | null): LakeSnapshot {
-  const files: string[] = [];
+  const files: LakeFile[] = [];
   for (const f of manifest.files) {
     const p = localPath(f.key);
     if (p === null) throw new Error(`lake object ${f.key} has no local path; a remote store needs a local cache`);
-    files.push(p);
+    // Files written before the field existed are schema 1.
+    files.push({ path: p, schema: (f as { schema?: number }).schema ?? 1 });
   }
   return { generation: manifest.generation, checkpoint: manifest.checkpoint, files };
 }

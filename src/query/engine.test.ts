@@ -68,6 +68,18 @@ describe('query engine: the events view', () => {
     assert.equal(hot.properties, '{}');
   });
 
+  it('reads files of an older lake schema (a column missing) next to current ones, NULL for the missing column', async () => {
+    const older = await s.lake.writeFile([lakeRow({ event_id: 'old-1', page_title: 'Old' })], 0, ['page_title', 'properties']);
+    const prev = s.snapshots.snapshot;
+    s.snapshots.snapshot = { ...prev, generation: prev.generation + 1, files: [...prev.files, older] };
+    const r = await s.engine.query("SELECT event_id, page_title, properties FROM events WHERE event_id IN ('old-1', 'lake-1') ORDER BY 1");
+    assert.deepEqual(r.rows, [
+      { event_id: 'lake-1', page_title: lakeRow().page_title, properties: '{}' },
+      { event_id: 'old-1', page_title: null, properties: null },
+    ]);
+    s.snapshots.snapshot = { ...s.snapshots.snapshot, generation: s.snapshots.snapshot.generation + 1, files: prev.files };
+  });
+
   it('prunes lake files by partition', async () => {
     const r = await s.engine.query("SELECT count(*) AS n FROM events WHERE dt = DATE '2026-11-27' AND hour = 9");
     assert.deepEqual(r.rows, [{ n: 1 }]);

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { LakeSnapshot, LakeSnapshotSource } from '../core/lake.js';
+import type { LakeFile, LakeSnapshot, LakeSnapshotSource } from '../core/lake.js';
 import type { BufferCheckpoint, Logger, TailCursor, TailRead } from '../core/ports.js';
 import { LAKE_COLUMNS, partitionOf, type LakeRow } from '../core/schema.js';
 
@@ -132,23 +132,24 @@ export class TestLake {
   }
 
   /** Writes rows (all of one hour) as a hive-partitioned Parquet file without dt/hour inside; returns its path. */
-  async writeFile(rows: readonly LakeRow[]): Promise<string> {
+  async writeFile(rows: readonly LakeRow[], schema = 1, exclude: readonly string[] = []): Promise<LakeFile> {
     const partition = partitionOf(rows[0].ts);
     const dir = join(this.lakeDir, 'events', partition);
     await mkdir(dir, { recursive: true });
     const path = join(dir, `part-${String(++this.fileNo).padStart(4, '0')}.parquet`);
-    await this.writeParquet(path, rows);
-    return path;
+    await this.writeParquet(path, rows, exclude);
+    return { path, schema };
   }
 
   /** Writes rows to any path (no sandbox here). */
-  async writeParquet(path: string, rows: readonly LakeRow[]): Promise<void> {
+  async writeParquet(path: string, rows: readonly LakeRow[], exclude: readonly string[] = []): Promise<void> {
     const structure = JSON.stringify(Object.fromEntries(LAKE_COLUMNS.map((c) => [c.name, c.type])));
     const conn = await this.writer.connect();
     try {
       const json = JSON.stringify(rows).replaceAll("'", "''");
       await conn.run(
-        `COPY (SELECT unnest(from_json('${json}', '[${structure}]'), recursive := true)) ` +
+        `COPY (SELECT * EXCLUDE (${['_none', ...exclude].join(', ')}) FROM (SELECT NULL AS _none, ` +
+          `unnest(from_json('${json}', '[${structure}]'), recursive := true))) ` +
           `TO '${path.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`,
       );
     } finally {
