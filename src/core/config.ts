@@ -41,7 +41,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   spool: z
     .strictObject({
-      segmentBytes: z.number().int().min(4 * KiB).default(16 * MiB), // a segment is closed past this size
+      segmentBytes: z.number().int().min(4 * KiB).default(8 * MiB), // a segment is closed past this size
       maxBytes: z.number().int().min(64 * KiB).default(2 * GiB), // appends are refused (503) past this
       retryAfterSeconds: z.number().int().positive().default(5),
     })
@@ -50,7 +50,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       intervalMs: z.number().int().min(100).default(10_000), // flush period
       maxEvents: z.number().int().positive().default(200_000), // flush early once this many are pending
-      batchMaxBytes: z.number().int().positive().default(32 * MiB), // one Parquet batch reads at most this much (bounds memory)
+      batchMaxBytes: z.number().int().positive().default(16 * MiB), // one Parquet batch reads at most this much (bounds memory: DuckDB needs ~5x)
       compactMinFiles: z.number().int().min(2).default(8), // compact an hour once it has this many files
       compactTargetBytes: z.number().int().positive().default(256 * MiB), // ... whose total is below this
       deleteGraceMs: z.number().int().nonnegative().default(60_000), // keep compacted-away files this long
