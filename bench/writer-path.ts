@@ -1,11 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { parseConfig } from '../src/core/config.js';
-import { readManifest } from '../src/core/lake.js';
+import { type Manifest, readManifest } from '../src/core/lake.js';
 import type { Logger } from '../src/core/ports.js';
 import { createSpool } from '../src/buffer/spool/index.js';
 import { createLocalStore } from '../src/store/local/index.js';
@@ -13,8 +14,13 @@ import { createWriter } from '../src/writer/index.js';
 
 /**
  * The Clicklake writer path, in this process, built as the composition root builds it (src/server/index.ts) with
- * the default config: the rows are appended to a real spool first (not timed), then the writer's flush() runs
- * until the spool has nothing pending (timed). Reports the lake's files and bytes from the committed manifest.
+ * the default config, except that the writer may run as many DuckDB statements at once as the machine has cores
+ * (`writer.duckdbThreads`, default 1 so that a server leaves cores to its collector): the raw COPY it is compared
+ * with uses every core too. The rows are appended to a real spool first (not timed), then the writer's flush() runs
+ * until the spool has nothing pending (timed). Then (not timed) the writer compacts every hour, as it does once an
+ * hour is closed, with a clock a day ahead so that every hour of the data counts as closed.
+ * Reports the lake's files and bytes from the committed manifest: `files`/`parquetBytes`/`bytesPerEvent` describe the
+ * lake after compaction (what it keeps), `flushed*` the files the timed flushes wrote.
  */
 export interface WriterPathResult {
   readonly seconds: number;
@@ -24,14 +30,33 @@ export interface WriterPathResult {
   readonly batches: number;
   readonly duplicates: number;
   readonly rejected: number;
+  /** The lake after compaction. */
   readonly files: number;
   readonly rows: number;
   readonly parquetBytes: number;
   readonly bytesPerEvent: number;
+  /** The lake as the timed flushes left it. */
+  readonly flushedFiles: number;
+  readonly flushedParquetBytes: number;
+  readonly flushedBytesPerEvent: number;
+  /** Compaction of every hour (not timed into eventsPerSec). */
+  readonly compactSeconds: number;
+  readonly compactedPartitions: number;
+  /** writer.duckdbThreads used. */
+  readonly duckdbThreads: number;
   readonly appendSeconds: number;
 }
 
 const APPEND_CHUNK = 2_000;
+const DAY_MS = 86_400_000;
+
+function lakeSize(m: Manifest): { files: number; rows: number; bytes: number } {
+  return {
+    files: m.files.length,
+    rows: m.files.reduce((n, f) => n + f.rows, 0),
+    bytes: m.files.reduce((n, f) => n + f.bytes, 0),
+  };
+}
 const MAX_FLUSH_SECONDS = 600;
 
 async function appendNdjson(spool: { append(p: readonly string[]): Promise<void> }, path: string): Promise<number> {
@@ -70,7 +95,9 @@ export async function clicklakeWriterPath(opts: { ndjsonPath: string; ndjsonByte
     const appendSeconds = (performance.now() - a0) / 1000;
     if (appended !== opts.events) throw new Error(`appended ${appended} rows, expected ${opts.events}`);
     const store = createLocalStore(dirs.lake);
-    const writer = createWriter({ buffer: spool, store, tmpDir: join(dirs.tmp, 'writer'), logger, registry, ...config.writer });
+    const duckdbThreads = Math.max(config.writer.duckdbThreads, availableParallelism());
+    const writerOptions = { buffer: spool, store, tmpDir: join(dirs.tmp, 'writer'), logger, ...config.writer, duckdbThreads };
+    const writer = createWriter({ ...writerOptions, registry });
     await writer.recover();
     const start = performance.now();
     let flushes = 0;
@@ -85,18 +112,31 @@ export async function clicklakeWriterPath(opts: { ndjsonPath: string; ndjsonByte
     }
     const seconds = (performance.now() - start) / 1000;
     await writer.stop();
-    const manifest = await readManifest(store);
-    const rows = manifest.files.reduce((n, f) => n + f.rows, 0);
-    const parquetBytes = manifest.files.reduce((n, f) => n + f.bytes, 0);
+    const flushed = lakeSize(await readManifest(store));
+
+    const c0 = performance.now();
+    const compactor = createWriter({ ...writerOptions, clock: () => Date.now() + DAY_MS });
+    await compactor.recover();
+    const compactedPartitions = await compactor.compact();
+    await compactor.stop({ flush: false }); // deletes the compacted-away files
+    const compactSeconds = (performance.now() - c0) / 1000;
+    const lake = lakeSize(await readManifest(store));
+    if (lake.rows !== flushed.rows) throw new Error(`compaction changed the row count: ${flushed.rows} -> ${lake.rows}`);
     return {
       seconds,
       eventsPerSec: opts.events / seconds,
       flushes,
       ...sums,
-      files: manifest.files.length,
-      rows,
-      parquetBytes,
-      bytesPerEvent: parquetBytes / Math.max(1, rows),
+      files: lake.files,
+      rows: lake.rows,
+      parquetBytes: lake.bytes,
+      bytesPerEvent: lake.bytes / Math.max(1, lake.rows),
+      flushedFiles: flushed.files,
+      flushedParquetBytes: flushed.bytes,
+      flushedBytesPerEvent: flushed.bytes / Math.max(1, flushed.rows),
+      compactSeconds,
+      compactedPartitions,
+      duckdbThreads,
       appendSeconds,
     };
   } finally {

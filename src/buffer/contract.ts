@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isClicklakeError } from '../core/errors.js';
-import type { BufferCheckpoint, EventBuffer } from '../core/ports.js';
+import type { BufferBatch, BufferCheckpoint, EventBuffer } from '../core/ports.js';
 
 /**
  * The EventBuffer contract (core/ports.ts) as a node:test suite that every buffer implementation runs from its own
@@ -34,7 +34,19 @@ function payloads(tag: string, n: number): string[] {
   return Array.from({ length: n }, (_, i) => payload(tag, i));
 }
 
-/** Polls from `after` until null; checks that every batch moves the checkpoint and counts its bytes right. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A polled batch with its payloads decoded (they are UTF-8 bytes), for comparing with what was appended. */
+export function decodedBatch(batch: BufferBatch | null): { payloads: string[]; bytes: number; checkpoint: BufferCheckpoint } | null {
+  if (batch === null) return null;
+  for (const p of batch.payloads) assert.ok(p instanceof Uint8Array, 'poll returns payloads as bytes');
+  return { payloads: batch.payloads.map((p) => utf8.decode(p)), bytes: batch.bytes, checkpoint: batch.checkpoint };
+}
+
+/**
+ * Polls from `after` until null; checks that every batch moves the checkpoint and counts its bytes right.
+ * Returns the payloads decoded as strings.
+ */
 export async function drainBuffer(
   buffer: EventBuffer,
   after: BufferCheckpoint | null,
@@ -44,7 +56,7 @@ export async function drainBuffer(
   let checkpoint = after;
   let batches = 0;
   for (;;) {
-    const batch = await buffer.poll(checkpoint, limits);
+    const batch = decodedBatch(await buffer.poll(checkpoint, limits));
     if (batch === null) return { payloads: out, checkpoint, batches };
     assert.ok(batch.payloads.length > 0, 'a batch is never empty');
     assert.notDeepEqual(batch.checkpoint, checkpoint, 'each batch must advance the checkpoint');
@@ -90,17 +102,32 @@ export function bufferContract(name: string, open: OpenBufferHarness): void {
 
     run('poll with the same `after` returns the same records', async ({ buffer }) => {
       await buffer.append(payloads('a', 4));
-      const first = await buffer.poll(null, ALL);
-      const second = await buffer.poll(null, ALL);
+      const first = decodedBatch(await buffer.poll(null, ALL));
+      const second = decodedBatch(await buffer.poll(null, ALL));
       assert.ok(first);
       assert.deepEqual(second, first);
+      assert.deepEqual(first.payloads, payloads('a', 4));
       await buffer.append(payloads('b', 3));
-      const third = await buffer.poll(null, ALL);
+      const third = decodedBatch(await buffer.poll(null, ALL));
       assert.ok(third);
       assert.deepEqual(third.payloads.slice(0, first.payloads.length), first.payloads, 'earlier batch is a prefix');
-      const afterFirst = await buffer.poll(first.checkpoint, ALL);
-      assert.deepEqual(await buffer.poll(first.checkpoint, ALL), afterFirst);
+      const afterFirst = decodedBatch(await buffer.poll(first.checkpoint, ALL));
+      assert.deepEqual(decodedBatch(await buffer.poll(first.checkpoint, ALL)), afterFirst);
       assert.deepEqual(afterFirst?.payloads, payloads('b', 3));
+    });
+
+    run('polled payloads are UTF-8 bytes that stay intact after later appends, polls and commits', async ({ buffer }) => {
+      await buffer.append(payloads('a', 3));
+      const held = await buffer.poll(null, ALL);
+      assert.ok(held);
+      const copies = held.payloads.map((p) => Uint8Array.from(p));
+      assert.deepEqual(copies.map((p) => Buffer.from(p).toString('utf8')), payloads('a', 3));
+      await buffer.append(payloads('b', 50));
+      const next = await buffer.poll(held.checkpoint, ALL);
+      assert.ok(next);
+      await buffer.commit(next.checkpoint);
+      await buffer.append(payloads('c', 50));
+      assert.deepEqual(held.payloads.map((p) => Uint8Array.from(p)), copies, 'a batch is not overwritten under its consumer');
     });
 
     run('commit discards up to the checkpoint and is idempotent', async ({ buffer }) => {

@@ -15,6 +15,13 @@ import type { BufferCheckpoint } from './ports.js';
 export const MANIFEST_KEY = '_clicklake/manifest.json';
 export const EVENTS_PREFIX = 'events/';
 
+/**
+ * The lake schema version (core/schema.ts) of the files the writer writes now. Bump it when LAKE_COLUMNS changes;
+ * every file records the version it was written with (ManifestFile.schema), so a reader can read the files of one
+ * version together without reconciling schemas.
+ */
+export const LAKE_SCHEMA_VERSION = 1;
+
 export interface ManifestFile {
   /** Object key, e.g. events/dt=2026-11-27/hour=09/part-....parquet */
   readonly key: string;
@@ -22,6 +29,13 @@ export interface ManifestFile {
   readonly partition: string;
   readonly rows: number;
   readonly bytes: number;
+  /** Lake schema version of the file (LAKE_SCHEMA_VERSION when written). Absent (manifests before it existed): 1. */
+  readonly schema?: number;
+  /**
+   * True when compaction wrote the file (rows sorted by site_id, session_id, ts; ZSTD level 3). Absent: a flushed
+   * file, in arrival order.
+   */
+  readonly compacted?: boolean;
 }
 
 export interface Manifest {

@@ -25,9 +25,16 @@ export type Clock = () => number;
 export type BufferCheckpoint = { readonly [key: string]: number };
 
 export interface BufferBatch {
-  /** Payloads (each one JSON-serialised LakeRow) in append order. */
-  readonly payloads: string[];
-  /** Sum of the payloads' UTF-8 byte lengths. */
+  /**
+   * Payloads in append order, as raw bytes: each one is the UTF-8 JSON of one LakeRow, exactly the bytes of the string
+   * that was appended. The consumer receives bytes because it writes bytes (NDJSON for DuckDB) and because every
+   * buffer stores bytes (spool segments, Kafka and NATS messages): no buffer decodes them into strings.
+   * They may be views into a larger buffer (the spool returns subarrays of the segment file it read, without
+   * copying): treat them as read-only, and drop them once the batch is written, since a view keeps its whole
+   * underlying buffer alive. A buffer never reuses that memory: a batch stays intact across later calls.
+   */
+  readonly payloads: readonly Uint8Array[];
+  /** Sum of the payloads' byte lengths. */
   readonly bytes: number;
   /** Committing this discards this batch and everything before it. */
   readonly checkpoint: BufferCheckpoint;

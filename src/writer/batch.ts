@@ -1,8 +1,10 @@
-import { rename, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../core/ports.js';
 import { duckdbColumnsStruct } from '../core/schema.js';
-import { LAKE_SELECT_LIST, readLakeFiles, sqlList, sqlString, type WriterDb } from './duckdb.js';
+import { countDuplicates, removeDuplicates } from './dedupe.js';
+import { LAKE_SELECT_LIST, type ParquetSettings, parquetOptions, sqlString, type WriterDb } from './duckdb.js';
+import { distinctEventIds } from './ids.js';
 import { writeNdjson } from './ndjson.js';
 import { type PartitionGroup, routePayloads } from './route.js';
 
@@ -10,20 +12,22 @@ import { type PartitionGroup, routePayloads } from './route.js';
  * One batch of payloads -> one ZSTD Parquet file per touched hour partition, in a scratch directory, without
  * duplicate event ids. Nothing here touches the store, the buffer or the manifest (flush.ts does).
  *
- * Two halves, so that flush.ts can prepare the next batch (JavaScript: poll, route, write NDJSON) while DuckDB
- * converts the current one:
- *  - prepareBatch: route payloads to hours (route.ts) and write one NDJSON file per hour. The payload strings are
- *    not needed after this.
- *  - convertBatch, in DuckDB:
+ * Two calls, so that flush.ts can overlap batches (JavaScript prepares one while DuckDB converts others):
+ *  - startBatch: route the payloads to hours by reading the bytes of their `ts` (route.ts) and write one NDJSON
+ *    file per hour by copying the payload bytes (ndjson.ts). Nothing is decoded into strings. The payloads are not
+ *    needed after this. Then, in DuckDB, needing nothing from the lake:
  *    1. per hour: COPY (SELECT <LAKE_COLUMNS> FROM read_json(file, columns = <schema>) WHERE the row parsed and its
  *       ts lies in that hour) TO part.parquet. Rows that do not parse as a LakeRow are rejected, not retried forever.
- *    2. check the new files: event ids repeated inside the batch, and ids already in the lake files of the touched
- *       partitions (one query over the event_id column only);
- *    3. only when step 2 found some: rewrite the affected files without them, keeping for an id repeated inside the
- *       batch the row received first (earliest received_at); then check again.
- * The common case thus costs one streaming DuckDB pass per partition plus a read of the new event_id columns. There
- * is no staging table and no sort: materialising a batch in DuckDB and sorting it cost more than the Parquet encoding
- * itself (docs/writer.md, "Performance"). Batches arrive in time order already; compaction sorts by ts.
+ *       Each hour's COPY starts once its NDJSON file is written, largest hour first; they run in parallel, each on
+ *       one thread (duckdb.ts explains why).
+ *  - checkBatch, in DuckDB, once the previous batch is committed:
+ *    2. check the new files: event ids repeated inside the batch (skipped when the payload bytes prove there are none,
+ *       ids.ts), and ids already in the lake files of the touched partitions (dedupe.ts; one query over the
+ *       event_id column only, none when those partitions hold no file yet);
+ *    3. only when step 2 found some: rewrite the affected files without them (dedupe.ts), then check again.
+ * The common case thus costs one streaming DuckDB pass per partition, plus a read of the event_id columns when the
+ * batch touches partitions that hold files already. There is no staging table and no sort: materialising a batch in
+ * DuckDB and sorting it cost more than the Parquet encoding itself (docs/writer.md, "Performance"); compaction sorts.
  */
 export interface BatchFile {
   /** dt=YYYY-MM-DD/hour=HH */
@@ -43,15 +47,6 @@ export interface BatchOutput {
   readonly rejected: number;
 }
 
-/** A batch routed to hours, as NDJSON files in its scratch directory. */
-export interface PreparedBatch {
-  readonly parts: readonly { readonly group: PartitionGroup; readonly ndjson: string }[];
-  /** Payloads in the NDJSON files. */
-  readonly routed: number;
-  /** Payloads without a usable ts. */
-  readonly rejected: number;
-}
-
 export interface BatchContext {
   readonly db: WriterDb;
   /** ZSTD level and Parquet format version of the files. */
@@ -63,137 +58,92 @@ export interface BatchContext {
 
 const COLUMNS = duckdbColumnsStruct();
 
-export interface ParquetSettings {
-  readonly zstdLevel: number;
-  readonly version: 'v1' | 'v2';
-}
-
-export function parquetOptions(p: ParquetSettings): string {
-  return `(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${p.zstdLevel}, PARQUET_VERSION ${p.version})`;
-}
-
-async function copyCount(db: WriterDb, sql: string): Promise<number> {
-  const rows = await db.all(sql);
-  return Number(rows[0]?.Count ?? 0);
-}
-
-async function convertPartition(ctx: BatchContext, group: PartitionGroup, ndjson: string, parquet: string): Promise<number> {
-  const rows = await copyCount(
-    ctx.db,
+async function convertPartition(ctx: CopyContext, group: PartitionGroup, ndjson: string): Promise<BatchFile | null> {
+  const parquet = ndjson.replace(/\.ndjson$/, '.parquet');
+  const [row] = await ctx.db.all(
     `COPY (SELECT ${LAKE_SELECT_LIST} FROM read_json(${sqlString(ndjson)}, format = 'newline_delimited', ` +
       `ignore_errors = true, columns = ${COLUMNS}) WHERE event_id IS NOT NULL ` +
       `AND ts >= TIMESTAMPTZ ${sqlString(group.hourStart)} AND ts < TIMESTAMPTZ ${sqlString(group.hourEnd)}) ` +
       `TO ${sqlString(parquet)} ${parquetOptions(ctx.parquet)}`,
   );
+  const rows = Number(row?.Count ?? 0);
   await rm(ndjson, { force: true });
-  if (rows === 0) await rm(parquet, { force: true });
-  return rows;
+  if (rows > 0) return { partition: group.partition, path: parquet, rows };
+  await rm(parquet, { force: true });
+  return null;
 }
 
-/** Routes the payloads to hours and writes one NDJSON file per hour into `dir` (which must exist). */
-export async function prepareBatch(payloads: readonly string[], dir: string): Promise<PreparedBatch> {
+/** What the COPYs need: the database and the Parquet settings. */
+export type CopyContext = Pick<BatchContext, 'db' | 'parquet'>;
+
+/** A batch whose COPYs are done: its Parquet files, before the duplicate check. */
+export interface CopiedBatch {
+  readonly files: readonly BatchFile[];
+  /** Payloads of the batch that are not in the files (not a LakeRow with an event_id and a ts). */
+  readonly rejected: number;
+  readonly payloads: number;
+  /** The payload bytes prove that no event_id repeats in the batch (ids.ts): the check skips its in-batch part. */
+  readonly idsDistinct: boolean;
+}
+
+/**
+ * Routes the payloads (UTF-8 JSON bytes) to hours and writes one NDJSON file per
+ * hour into `dir` (which must exist), copying the bytes as they are, largest partition first; each partition's COPY
+ * starts as soon as its file is written (the database runs as many at once as it has connections). Resolves once
+ * every file is written, with `copied`, which settles once every COPY did (also when one failed: no COPY may still
+ * be writing into `dir` when the caller removes it). Needs nothing from the lake, so it may run before the previous
+ * batch is committed. The payloads are not used after it resolves.
+ */
+export async function startBatch(
+  ctx: CopyContext,
+  payloads: readonly Uint8Array[],
+  dir: string,
+): Promise<{ readonly copied: Promise<CopiedBatch> }> {
   const routing = await routePayloads(payloads);
+  const idsDistinct = distinctEventIds(payloads, routing.order);
   const single = routing.groups.length === 1 && routing.rejected === 0;
-  const parts: { group: PartitionGroup; ndjson: string }[] = [];
-  for (const [i, group] of routing.groups.entries()) {
-    const ndjson = join(dir, `p${i}.ndjson`);
-    await writeNdjson(ndjson, payloads, single ? null : routing.slots, group.slot);
-    parts.push({ group, ndjson });
-  }
-  return { parts, routed: payloads.length - routing.rejected, rejected: routing.rejected };
-}
-
-interface DuplicateCounts {
-  readonly inBatch: number;
-  readonly inLake: number;
-}
-
-async function countDuplicates(db: WriterDb, batch: readonly string[], lake: readonly string[]): Promise<DuplicateCounts> {
-  const b = `read_parquet(${sqlList(batch)}, hive_partitioning = false)`;
-  const inLake =
-    lake.length === 0
-      ? '0'
-      : `(SELECT count(*) FROM ${b} AS b SEMI JOIN ${readLakeFiles(lake)} AS l ON b.event_id = l.event_id)`;
-  const [row] = await db.all(
-    `SELECT (SELECT count(*) - count(DISTINCT event_id) FROM ${b}) AS in_batch, ${inLake} AS in_lake`,
-  );
-  return { inBatch: Number(row?.in_batch ?? 0), inLake: Number(row?.in_lake ?? 0) };
-}
-
-/** Rewrites the files that hold duplicates; returns the files left (some may have become empty and are dropped). */
-async function removeDuplicates(
-  ctx: BatchContext,
-  files: readonly BatchFile[],
-  lake: readonly string[],
-  counts: DuplicateCounts,
-): Promise<BatchFile[]> {
-  const { db } = ctx;
-  const paths = files.map((f) => f.path);
-  const b = `(SELECT event_id, received_at, filename, file_row_number FROM read_parquet(${sqlList(paths)}, ` +
-    `hive_partitioning = false, filename = true, file_row_number = true))`;
-  const parts: string[] = [];
-  if (counts.inBatch > 0) {
-    parts.push(
-      `SELECT filename, file_row_number FROM (SELECT filename, file_row_number, row_number() OVER ` +
-        `(PARTITION BY event_id ORDER BY received_at ASC NULLS LAST, filename, file_row_number) AS rn FROM ${b}) ` +
-        `WHERE rn > 1`,
-    );
-  }
-  if (counts.inLake > 0) {
-    parts.push(
-      `SELECT filename, file_row_number FROM ${b} WHERE event_id IN (SELECT event_id FROM ${readLakeFiles(lake)})`,
-    );
-  }
-  await db.run(`CREATE OR REPLACE TEMP TABLE clk_drop AS ${parts.join(' UNION ')}`);
+  const groups = [...routing.groups].sort((a, b) => b.count - a.count);
+  const copies: Promise<BatchFile | null>[] = [];
+  const settle = () => Promise.allSettled(copies);
   try {
-    const affected = new Map<string, number>();
-    for (const row of await db.all(`SELECT filename, count(*) AS n FROM clk_drop GROUP BY filename`)) {
-      affected.set(String(row.filename), Number(row.n));
+    for (const [i, group] of groups.entries()) {
+      const ndjson = join(dir, `p${i}.ndjson`);
+      if (single) await writeNdjson(ndjson, payloads);
+      else await writeNdjson(ndjson, payloads, routing.order, group.start, group.start + group.count);
+      const copy = convertPartition(ctx, group, ndjson);
+      copy.catch(() => undefined); // collected below
+      copies.push(copy);
     }
-    const kept: BatchFile[] = [];
-    for (const file of files) {
-      if (!affected.has(file.path)) {
-        kept.push(file);
-        continue;
-      }
-      affected.delete(file.path);
-      const rewritten = `${file.path}.dedup.parquet`;
-      const rows = await copyCount(
-        db,
-        `COPY (SELECT ${LAKE_SELECT_LIST} FROM read_parquet(${sqlString(file.path)}, hive_partitioning = false, ` +
-          `file_row_number = true) WHERE file_row_number NOT IN (SELECT file_row_number FROM clk_drop ` +
-          `WHERE filename = ${sqlString(file.path)})) TO ${sqlString(rewritten)} ${parquetOptions(ctx.parquet)}`,
-      );
-      if (rows === 0) {
-        await rm(rewritten, { force: true });
-        await rm(file.path, { force: true });
-        continue;
-      }
-      await rename(rewritten, file.path);
-      kept.push({ ...file, rows });
-    }
-    if (affected.size > 0) throw new Error(`duplicate check named unknown files: ${[...affected.keys()].join(', ')}`);
-    return kept;
-  } finally {
-    await db.run('DROP TABLE IF EXISTS clk_drop');
+  } catch (err) {
+    await settle();
+    throw err;
   }
+  const copied = settle().then((settled): CopiedBatch => {
+    const files: BatchFile[] = [];
+    for (const s of settled) {
+      if (s.status === 'rejected') throw s.reason;
+      if (s.value !== null) files.push(s.value);
+    }
+    files.sort((a, b) => (a.partition < b.partition ? -1 : a.partition > b.partition ? 1 : 0));
+    const rows = files.reduce((n, f) => n + f.rows, 0);
+    return { files, rejected: payloads.length - rows, payloads: payloads.length, idsDistinct };
+  });
+  return { copied };
 }
 
-/** Converts a prepared batch; the files hold no event_id twice and none that the lake already holds. */
-export async function convertBatch(ctx: BatchContext, prepared: PreparedBatch): Promise<BatchOutput> {
-  let files: BatchFile[] = [];
-  for (const { group, ndjson } of prepared.parts) {
-    const parquet = ndjson.replace(/\.ndjson$/, '.parquet');
-    const rows = await convertPartition(ctx, group, ndjson, parquet);
-    if (rows > 0) files.push({ partition: group.partition, path: parquet, rows });
-  }
-  const copied = files.reduce((n, f) => n + f.rows, 0);
+/**
+ * Steps 2-3: the duplicate check against the batch itself and the lake files of the partitions it touches (read from
+ * `ctx.lakeFiles` now, so run it once the previous batch is committed). The files left hold no event_id twice and none
+ * that the lake already holds.
+ */
+export async function checkBatch(ctx: BatchContext, copied: CopiedBatch): Promise<BatchOutput> {
+  let files = [...copied.files];
+  const rows = files.reduce((n, f) => n + f.rows, 0);
   if (files.length > 0) {
     const lake = [...new Set(files.flatMap((f) => ctx.lakeFiles(f.partition)))];
-    const paths = files.map((f) => f.path);
-    const counts = await countDuplicates(ctx.db, paths, lake);
+    const counts = await countDuplicates(ctx.db, files.map((f) => f.path), lake, { inBatch: !copied.idsDistinct });
     if (counts.inBatch > 0 || counts.inLake > 0) {
-      files = await removeDuplicates(ctx, files, lake, counts);
+      files = await removeDuplicates(ctx.db, ctx.parquet, files, lake, counts);
       const after = files.length === 0 ? { inBatch: 0, inLake: 0 } : await countDuplicates(ctx.db, files.map((f) => f.path), lake);
       if (after.inBatch > 0 || after.inLake > 0) {
         throw new Error(`duplicates left after removal (in batch ${after.inBatch}, in lake ${after.inLake})`);
@@ -201,12 +151,11 @@ export async function convertBatch(ctx: BatchContext, prepared: PreparedBatch): 
     }
   }
   const events = files.reduce((n, f) => n + f.rows, 0);
-  const rejected = prepared.rejected + (prepared.routed - copied);
-  if (rejected > 0) {
+  if (copied.rejected > 0) {
     ctx.logger.warn(
-      { rejected, payloads: prepared.routed + prepared.rejected },
+      { rejected: copied.rejected, payloads: copied.payloads },
       'writer: payloads that are not valid LakeRows were dropped',
     );
   }
-  return { files, events, duplicates: copied - events, rejected };
+  return { files, events, duplicates: rows - events, rejected: copied.rejected };
 }

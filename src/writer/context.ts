@@ -10,6 +10,8 @@ export interface WriterSettings {
   readonly batchMaxBytes: number;
   readonly compactMinFiles: number;
   readonly compactTargetBytes: number;
+  /** An hour counts as open (compacted only at compactMinFiles) until this long after its end. */
+  readonly compactGraceMs: number;
   readonly deleteGraceMs: number;
   readonly duckdbMemoryLimit: string;
   /** ZSTD level of the files a flush writes (fast); compaction rewrites at compactZstdLevel. */

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EVENTS_PREFIX, type ManifestFile } from '../core/lake.js';
+import { EVENTS_PREFIX, LAKE_SCHEMA_VERSION, type ManifestFile } from '../core/lake.js';
 import type { BufferCheckpoint } from '../core/ports.js';
-import { type BatchFile, convertBatch, type PreparedBatch, prepareBatch } from './batch.js';
+import { type BatchFile, checkBatch, type CopiedBatch, startBatch } from './batch.js';
 import { lakePath, type WriterContext } from './context.js';
 import { withBatch } from './manifest-state.js';
 
@@ -44,56 +44,81 @@ async function putFiles(ctx: WriterContext, files: readonly BatchFile[], id: str
       const bytes = (await stat(f.path)).size;
       const key = `${EVENTS_PREFIX}${f.partition}/part-${id}-${ctx.random()}.parquet`;
       await ctx.store.putFile(key, f.path);
-      out[i] = { key, partition: f.partition, rows: f.rows, bytes };
+      out[i] = { key, partition: f.partition, rows: f.rows, bytes, schema: LAKE_SCHEMA_VERSION };
     }
   };
   await Promise.all(Array.from({ length: Math.min(PUT_CONCURRENCY, files.length) }, worker));
   return out;
 }
 
-/** A polled batch, routed and written as NDJSON in its scratch directory; not converted yet. */
+/**
+ * A polled batch, routed and written as NDJSON in its scratch directory, its COPYs started (they run in the
+ * background; `copied` settles when all of them did).
+ */
 interface Pending {
   readonly checkpoint: BufferCheckpoint;
   readonly records: number;
   readonly dir: string;
-  readonly prepared: PreparedBatch;
+  readonly copied: Promise<CopiedBatch>;
   readonly started: number;
 }
 
-/** Polls the batch after `after` and prepares it; `polled` resolves once the buffer call is over. */
-function prepareNext(ctx: WriterContext, after: BufferCheckpoint | null): { polled: Promise<unknown>; pending: Promise<Pending | null> } {
+/** Runs buffer calls one at a time (a poll of the producer never overlaps a commit of the committer). */
+type Exclusive = <T>(fn: () => Promise<T>) => Promise<T>;
+
+function exclusive(): Exclusive {
+  let chain: Promise<unknown> = Promise.resolve();
+  return (fn) => {
+    const result = chain.then(fn);
+    chain = result.catch(() => undefined);
+    return result;
+  };
+}
+
+/** Polls the batch after `after`, prepares it and starts its COPYs; resolves once the NDJSON is written. */
+async function prepareNext(ctx: WriterContext, after: BufferCheckpoint | null, buffer: Exclusive): Promise<Pending | null> {
   const started = performance.now();
-  const polled = ctx.buffer.poll(after, { maxRecords: ctx.settings.maxEvents, maxBytes: ctx.settings.batchMaxBytes });
-  const pending = polled.then(async (batch) => {
-    if (batch === null) return null;
-    const dir = join(ctx.tmpDir, `batch-${ctx.random()}`);
-    await mkdir(dir, { recursive: true });
-    try {
-      const prepared = await prepareBatch(batch.payloads, dir);
-      return { checkpoint: batch.checkpoint, records: batch.payloads.length, dir, prepared, started };
-    } catch (err) {
-      await rm(dir, { recursive: true, force: true });
-      throw err;
-    }
-  });
-  return { polled: polled.catch(() => undefined), pending };
+  const limits = { maxRecords: ctx.settings.maxEvents, maxBytes: ctx.settings.batchMaxBytes };
+  const batch = await buffer(() => ctx.buffer.poll(after, limits));
+  if (batch === null) return null;
+  const dir = join(ctx.tmpDir, `batch-${ctx.random()}`);
+  await mkdir(dir, { recursive: true });
+  try {
+    const { copied } = await startBatch({ db: await ctx.db(), parquet: parquetSettings(ctx) }, batch.payloads, dir);
+    copied.catch(() => undefined); // awaited by commitOne, or by discard after a failure
+    return { checkpoint: batch.checkpoint, records: batch.payloads.length, dir, copied, started };
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
+function parquetSettings(ctx: WriterContext) {
+  return { zstdLevel: ctx.settings.zstdLevel, version: ctx.settings.parquetVersion };
+}
+
+/** Removes a batch's scratch directory once no COPY can still be writing into it. */
 async function discard(p: Pending | null): Promise<void> {
-  if (p !== null) await rm(p.dir, { recursive: true, force: true });
+  if (p === null) return;
+  await p.copied.catch(() => undefined);
+  await rm(p.dir, { recursive: true, force: true });
 }
 
-/** Converts and commits one prepared batch. `beforeBufferCommit` keeps calls into the buffer one at a time. */
-async function commitOne(ctx: WriterContext, p: Pending, beforeBufferCommit: Promise<unknown>): Promise<FlushResult> {
+/**
+ * Checks and commits one batch once its COPYs are done. Runs only after the previous batch is committed, so the
+ * duplicate check sees that batch's files.
+ */
+async function commitOne(ctx: WriterContext, p: Pending, buffer: Exclusive): Promise<FlushResult> {
+  const copied = await p.copied;
   const live = ctx.state.current.files;
-  const out = await convertBatch(
+  const out = await checkBatch(
     {
       db: await ctx.db(),
-      parquet: { zstdLevel: ctx.settings.zstdLevel, version: ctx.settings.parquetVersion },
+      parquet: parquetSettings(ctx),
       lakeFiles: (partition) => live.filter((f) => f.partition === partition).map((f) => lakePath(ctx, f.key)),
       logger: ctx.logger,
     },
-    p.prepared,
+    copied,
   );
   const added = await putFiles(ctx, out.files, checkpointId(p.checkpoint));
   await ctx.state.commit(withBatch(ctx.state.current, added, p.checkpoint, ctx.clock));
@@ -103,8 +128,7 @@ async function commitOne(ctx: WriterContext, p: Pending, beforeBufferCommit: Pro
   metrics.eventsRejected.inc(out.rejected);
   metrics.parquetFiles.inc(added.length);
   metrics.parquetBytes.inc(added.reduce((n, f) => n + f.bytes, 0));
-  await beforeBufferCommit;
-  await ctx.buffer.commit(p.checkpoint);
+  await buffer(() => ctx.buffer.commit(p.checkpoint));
   metrics.flushSeconds.observe((performance.now() - p.started) / 1000);
   ctx.logger.debug(
     { events: out.events, duplicates: out.duplicates, files: added.length, generation: ctx.state.current.generation },
@@ -114,36 +138,84 @@ async function commitOne(ctx: WriterContext, p: Pending, beforeBufferCommit: Pro
 }
 
 /**
+ * Batches between "polled" and "committed" at once: one being prepared, up to two whose COPYs are queued or running
+ * (so DuckDB has work while JavaScript prepares the next), one being checked and committed.
+ */
+const IN_FLIGHT = 4;
+
+/**
  * Writes what the buffer holds now, one bounded batch at a time, and stops once as many records as were pending at
  * the start have been written (a steady stream of appends cannot keep one flush going forever).
  *
- * Pipelined by one batch: while DuckDB converts batch N, the next batch is polled, routed and written as NDJSON, so
- * the JavaScript work and DuckDB's overlap. Batch N+1 is converted only after batch N is committed (its duplicate
- * check must see N's files), and calls into the buffer stay sequential. At most one batch of payloads is in memory.
+ * A pipeline of two loops. The producer polls batch after batch, routes each and writes its NDJSON (JavaScript),
+ * then starts its COPYs (DuckDB runs them as connections free up) and goes on with the next batch. The committer
+ * takes the batches in order and, once a batch's COPYs are done, checks it for duplicates and commits it. So
+ * JavaScript work, Parquet encoding of the next batches and the commit's fsyncs overlap, while a batch's duplicate
+ * check still runs after the previous batch is committed (it must see that batch's files), and calls into the buffer
+ * stay one at a time. At most IN_FLIGHT batches are between poll and commit; only the one being prepared holds
+ * payloads in memory, and scratch space holds the NDJSON and Parquet files of at most IN_FLIGHT batches.
  */
 export async function flushPending(ctx: WriterContext): Promise<FlushResult> {
   const budget = ctx.buffer.stats().pendingRecords;
+  const buffer = exclusive();
+  const ready: Pending[] = [];
+  // Each loop waits for `changed()` and the other one calls `signal()` when the state it waits on may have moved.
+  let waiters: (() => void)[] = [];
+  const signal = () => {
+    const woken = waiters;
+    waiters = [];
+    for (const wake of woken) wake();
+  };
+  const changed = () => new Promise<void>((resolve) => waiters.push(resolve));
+  const produced: { done: boolean; failure: { error: unknown } | null } = { done: false, failure: null };
+  let stop = false;
+  let inFlight = 0; // batches being prepared, ready or being committed
+
+  const producer = (async () => {
+    let after = ctx.state.current.checkpoint;
+    let consumed = 0;
+    let polls = 0;
+    try {
+      while (!stop && (polls++ === 0 || consumed < budget)) {
+        while (inFlight >= IN_FLIGHT && !stop) await changed();
+        if (stop) break;
+        inFlight++;
+        const p = await prepareNext(ctx, after, buffer).catch((err: unknown) => {
+          inFlight--;
+          throw err;
+        });
+        if (p === null) {
+          inFlight--;
+          break;
+        }
+        ready.push(p);
+        signal();
+        consumed += p.records;
+        after = p.checkpoint;
+      }
+    } catch (error) {
+      produced.failure = { error };
+    }
+    produced.done = true;
+    signal();
+  })();
+
   let total: FlushResult = { events: 0, duplicates: 0, files: 0, rejected: 0, batches: 0 };
-  let consumed = 0;
-  let current: Pending | null = await prepareNext(ctx, ctx.state.current.checkpoint).pending;
   try {
-    while (current !== null) {
-      consumed += current.records;
-      const next = consumed < budget ? prepareNext(ctx, current.checkpoint) : null;
-      const settled = next?.pending.then(
-        (value) => ({ value }),
-        (error: unknown) => ({ error }),
-      );
+    for (;;) {
+      while (ready.length === 0 && !produced.done) await changed();
+      const p = ready.shift();
+      if (p === undefined) {
+        if (produced.failure !== null) throw produced.failure.error;
+        break;
+      }
       let r: FlushResult;
       try {
-        r = await commitOne(ctx, current, next?.polled ?? Promise.resolve());
-      } catch (err) {
-        const n = await settled;
-        if (n !== undefined && 'value' in n) await discard(n.value);
-        throw err;
+        r = await commitOne(ctx, p, buffer);
       } finally {
-        await discard(current);
-        current = null;
+        await discard(p);
+        inFlight--;
+        signal();
       }
       total = {
         events: total.events + r.events,
@@ -152,13 +224,12 @@ export async function flushPending(ctx: WriterContext): Promise<FlushResult> {
         rejected: total.rejected + r.rejected,
         batches: total.batches + 1,
       };
-      const n = await settled;
-      if (n === undefined) break;
-      if ('error' in n) throw n.error;
-      current = n.value;
     }
   } finally {
-    await discard(current);
+    stop = true;
+    signal();
+    await producer;
+    for (const p of ready.splice(0)) await discard(p);
   }
   return total;
 }

@@ -121,6 +121,7 @@ test('recover deletes orphan files, pendingDeletes and scratch leftovers, and ke
     assert.equal(existsSync(scratch), false);
     assert.equal((await readRows(fx, restarted.snapshot().files)).length, 2);
     assert.ok(fx.logs.some((l) => l.level === 'warn' && (l.obj as { key?: string }).key === orphan));
+    assert.ok(!fx.logs.some((l) => l.level === 'warn' && (l.obj as { key?: string }).key === retired), 'retired: no crash warning');
   } finally {
     await fx.cleanup();
   }

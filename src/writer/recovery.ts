@@ -7,34 +7,46 @@ import { withoutPendingDeletes } from './manifest-state.js';
 /**
  * Makes the lake, the writer's memory and the buffer agree with the committed manifest again.
  *
- * Startup (`startup: true`, what Writer.recover does):
+ * Startup (`mode: 'startup'`, what Writer.recover does):
  *  - objects under events/ that the manifest does not list are crash leftovers (put, never committed): deleted;
  *  - pendingDeletes are deleted (no reader of this process can still hold a snapshot naming them) and a manifest
  *    without them is committed;
  *  - the buffer is committed up to the manifest's checkpoint: after a crash between the manifest commit and the
  *    buffer trim, this discards the batch the lake already holds instead of writing it twice;
  *  - scratch files of the previous run are removed from tmpDir.
- * After a failed step inside a running writer (`startup: false`) the same, except that pendingDeletes keep their
+ * At stop (`mode: 'stop'`, what Writer.stop does after its last flush) the same as at startup: the server has stopped
+ * serving queries, so no reader of this process can still use a retired file, and after a graceful stop the lake
+ * directory holds exactly the files the manifest lists.
+ * After a failed step inside a running writer (`mode: 'resync'`) the same, except that pendingDeletes keep their
  * grace period (readers of this process may be using them) and tmpDir is left alone. It also picks up a manifest
  * whose put reported an error but did land.
  *
  * Only one writer may use a lake at a time (the server holds a lock on the data dir): another writer's files that are
  * not committed yet would look like leftovers.
  */
-export async function recoverLake(ctx: WriterContext, opts: { startup: boolean }): Promise<void> {
+export type RecoveryMode = 'startup' | 'resync' | 'stop';
+
+const DONE: Record<RecoveryMode, string> = {
+  startup: 'writer: recovered the lake',
+  resync: 'writer: re-synchronised with the committed manifest',
+  stop: 'writer: lake cleaned up at stop',
+};
+
+export async function recoverLake(ctx: WriterContext, opts: { mode: RecoveryMode }): Promise<void> {
   const { store, state, logger } = ctx;
+  const startup = opts.mode !== 'resync'; // stop: no reader is left, as at startup
   const manifest = await readManifest(store);
   const live = new Set(manifest.files.map((f) => f.key));
   const pending = new Set(manifest.pendingDeletes);
   let orphans = 0;
   for (const object of await store.list(EVENTS_PREFIX)) {
-    if (live.has(object.key) || (!opts.startup && pending.has(object.key))) continue;
+    if (live.has(object.key) || pending.has(object.key)) continue; // retired files: below, without a warning
     logger.warn({ key: object.key, bytes: object.size }, 'writer: deleting an object the manifest does not list (crash leftover)');
     await store.delete(object.key);
     orphans++;
   }
   state.adopt(manifest);
-  if (opts.startup) {
+  if (startup) {
     for (const key of manifest.pendingDeletes) if (!live.has(key)) await store.delete(key);
     state.retiredAt.clear();
     if (manifest.pendingDeletes.length > 0) {
@@ -53,9 +65,9 @@ export async function recoverLake(ctx: WriterContext, opts: { startup: boolean }
       files: state.current.files.length,
       checkpoint: manifest.checkpoint,
       orphansDeleted: orphans,
-      pendingDeleted: opts.startup ? manifest.pendingDeletes.length : 0,
+      pendingDeleted: startup ? manifest.pendingDeletes.length : 0,
     },
-    opts.startup ? 'writer: recovered the lake' : 'writer: re-synchronised with the committed manifest',
+    DONE[opts.mode],
   );
 }
 

@@ -33,7 +33,6 @@ test('flush writes each event into its UTC hour partition with the lake schema, 
         element_text: 'Line "one"\nline \'two\' \\ 🎉 ünïcødé',
         properties: '{"nested":{"a":[1,2]},"quote":"\\""}',
         client_ts: null,
-        sent_at: null,
       }),
       lakeRow({ ts: '2026-11-27T09:59:59.999Z', x: -5, scroll_depth: 0 }),
     ];
@@ -63,7 +62,7 @@ test('flush writes each event into its UTC hour partition with the lake schema, 
     assert.deepEqual(byId(await readRows(fx)), byId(rows.map(expectedRow)));
 
     // Types and column order; dt/hour live in the path only.
-    const files = fx.writer.snapshot().files;
+    const files = fx.writer.snapshot().files.map((f) => f.path);
     for (const file of files) {
       const described = await fx.query(`DESCRIBE SELECT * FROM read_parquet('${file}', hive_partitioning = false)`);
       assert.deepEqual(
@@ -194,7 +193,7 @@ test('a backlog larger than batchMaxBytes is written in several bounded batches,
     const read = await readRows(fx, writer.snapshot().files);
     assert.deepEqual(read.map((r) => r.seq).sort((x, y) => Number(x) - Number(y)), rows.map((r) => r.seq));
     const counts = await fx.query(
-      `SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM read_parquet(${sqlList(writer.snapshot().files)})`,
+      `SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM read_parquet(${sqlList(writer.snapshot().files.map((f) => f.path))})`,
     );
     assert.deepEqual(counts, [{ n: '500', d: '500' }]);
   } finally {
@@ -208,7 +207,7 @@ test('onCommit listeners get the new snapshot after each commit; unsubscribing s
     const seen: LakeSnapshot[] = [];
     const off = fx.writer.onCommit((s) => {
       seen.push(s);
-      for (const f of s.files) assert.ok(existsSync(f), 'files of a snapshot exist when it is announced');
+      for (const f of s.files) assert.ok(existsSync(f.path), 'files of a snapshot exist when it is announced');
     });
     await fx.buffer.append(payloadsOf([lakeRow()]));
     await fx.writer.flush();
@@ -217,7 +216,7 @@ test('onCommit listeners get the new snapshot after each commit; unsubscribing s
     assert.equal(seen[0]!.generation, 1);
     assert.deepEqual(seen[0]!.checkpoint, { seq: 1 });
     assert.equal(seen[0]!.files.length, 1);
-    assert.ok(seen[0]!.files[0]!.startsWith(fx.lakeDir));
+    assert.ok(seen[0]!.files[0]!.path.startsWith(fx.lakeDir));
     off();
     await fx.buffer.append(payloadsOf([lakeRow()]));
     await fx.writer.flush();
@@ -281,6 +280,39 @@ test('a failed put is counted, leaves nothing behind, and the same batch is writ
     assert.deepEqual(keys, writer.manifest().files.map((f) => f.key).sort(), 'the leftover was deleted');
     assert.deepEqual(byId(await readRows(fx, writer.snapshot().files)), byId(rows.map(expectedRow)));
     assert.ok(fx.logs.some((l) => l.level === 'error' && /flush failed/.test(l.msg ?? '')));
+  } finally {
+    await fx.cleanup();
+  }
+});
+
+test('a failure in the middle of a pipelined backlog keeps the batches committed before it and leaves no scratch', async () => {
+  const fx = await writerFixture();
+  try {
+    const rows = Array.from({ length: 300 }, (_, i) =>
+      lakeRow({ ts: new Date(Date.parse('2026-11-27T05:00:00.000Z') + i * 60_000).toISOString(), seq: i }),
+    );
+    const payloads = payloadsOf(rows);
+    await fx.buffer.append(payloads);
+    let puts = 0;
+    const store = {
+      ...fx.store,
+      putFile: async (key: string, source: string) => {
+        if (++puts === 3) throw new Error('disk on fire'); // a later batch, while the next ones are prepared
+        await fx.store.putFile(key, source);
+      },
+    };
+    const writer = fx.newWriter({ store, batchMaxBytes: Buffer.byteLength(payloads[0]!) * 40 });
+    await assert.rejects(writer.flush(), /disk on fire/);
+    const committed = writer.manifest();
+    assert.ok(committed.generation >= 1, 'the batches before the failure are committed');
+    assert.deepEqual((await readdir(fx.tmpDir)).filter((n) => n.startsWith('batch-')), [], 'no scratch left');
+
+    const result = await writer.flush();
+    assert.equal(result.duplicates, 0);
+    const read = await readRows(fx, writer.snapshot().files);
+    assert.deepEqual(read.map((r) => r.seq).sort((x, y) => Number(x) - Number(y)), rows.map((r) => r.seq));
+    assert.equal(fx.buffer.stats().pendingRecords, 0);
+    assert.deepEqual((await fx.store.list('events/')).map((o) => o.key), writer.manifest().files.map((f) => f.key).sort());
   } finally {
     await fx.cleanup();
   }

@@ -17,24 +17,28 @@
  *        so the batch is never written twice.
  *      - after the buffer commit: nothing to do.
  *    Independently, every event_id is written once: duplicates inside a batch and ids already in the lake files of
- *    the touched partitions are dropped before the commit (batch.ts). That covers clients resending an event.
+ *    the touched partitions are dropped before the commit (dedupe.ts). That covers clients resending an event.
  * 3. A failed step (I/O, DuckDB) is logged and counted (clicklake_writer_errors_total) and treated like a crash: the
  *    next cycle first re-reads the committed manifest, deletes leftovers and re-commits the buffer, then polls the
  *    same batch again (poll is stateless). A payload that is not a LakeRow is dropped and counted, never retried, so
  *    one bad record cannot stop the writer.
- * 4. Bounded memory. A batch is at most batchMaxBytes of payloads and maxEvents events (the buffer's poll limits);
- *    NDJSON is written through a 4 MiB buffer; DuckDB runs under duckdbMemoryLimit and spills to tmpDir. A backlog
- *    is written batch after batch, never read at once.
+ * 4. Bounded memory. A batch is at most batchMaxBytes of payloads and maxEvents events (the buffer's poll limits),
+ *    held as the buffer's bytes (never decoded into strings) only while it is routed and written as NDJSON, one batch
+ *    at a time; NDJSON is written through a 4 MiB buffer; DuckDB runs under duckdbMemoryLimit and spills to tmpDir.
+ *    A backlog is written batch after batch (at most four between poll and commit, flush.ts), never read at once.
  * 5. One thing at a time. Flushes, compactions, purges and recoveries of one writer run strictly one after another
  *    (a promise queue); start()'s timer never starts a cycle while one runs. One writer per lake.
  * 6. Files are only deleted when no committed manifest lists them: leftovers at recovery, and compacted-away files
- *    deleteGraceMs after the manifest that retired them, so a query planned on the older snapshot can finish.
+ *    deleteGraceMs after the manifest that retired them, so a query planned on the older snapshot can finish, or at
+ *    stop(), when the server no longer runs queries (a gracefully stopped lake holds exactly the manifest's files).
  *
- * Module map: flush.ts (the poll/put/commit loop), batch.ts (NDJSON -> Parquet, dedupe), route.ts (payload -> hour),
- * ndjson.ts, compaction.ts, recovery.ts, manifest-state.ts (commits and listeners), duckdb.ts, metrics.ts;
+ * Module map: flush.ts (the pipelined poll/convert/commit loops), batch.ts (NDJSON -> Parquet), dedupe.ts (the
+ * duplicate check), route.ts (payload bytes -> hour), ndjson.ts, compaction.ts (policy and merge), recovery.ts,
+ * manifest-state.ts (commits and listeners), duckdb.ts (the database and its connections), metrics.ts;
  * testing/ holds an in-memory EventBuffer and fixtures for tests.
  */
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { Registry } from 'prom-client';
 import { Registry as PromRegistry } from 'prom-client';
 import type { LakeSnapshot, Manifest } from '../core/lake.js';
@@ -66,13 +70,22 @@ export interface WriterOptions {
   readonly compactTargetBytes: number;
   readonly deleteGraceMs: number;
   readonly duckdbMemoryLimit: string;
+  /**
+   * How long after its end an hour is still treated as open (compacted only once it has compactMinFiles files), so
+   * that late events of the hour just closed land before it is compacted (default 10 minutes).
+   */
+  readonly compactGraceMs?: number;
   /** ZSTD level of flushed files (default 1: fast). */
   readonly zstdLevel?: number;
   /** ZSTD level of compacted files (default 3: they live long, and compaction is off the ingest path). */
   readonly compactZstdLevel?: number;
   /** Parquet format version of the files (default 'v2': DELTA encodings; every current reader supports them). */
   readonly parquetVersion?: 'v1' | 'v2';
-  /** DuckDB threads (default: DuckDB's, one per core). */
+  /**
+   * DuckDB statements the writer runs at once, each on one thread (duckdb.ts): a flush converts up to this many hour
+   * partitions in parallel. Each running statement holds a libuv thread-pool thread. Default: the number of cores,
+   * at most 2 (the default pool has 4 threads, shared with file I/O and the query engine).
+   */
   readonly duckdbThreads?: number;
   /** How often start()'s timer looks at the buffer for an early flush, ms (default 250). */
   readonly checkEveryMs?: number;
@@ -102,8 +115,15 @@ export interface Writer {
   onCommit(listener: CommitListener): () => void;
   /** Runs a cycle every intervalMs, or sooner once maxEvents are pending. */
   start(): void;
-  /** Stops the timer, waits for a running cycle, flushes once more (unless `flush: false`), closes DuckDB. */
+  /**
+   * Stops the timer, waits for a running cycle, flushes once more (unless `flush: false`), deletes the retired files
+   * (pendingDeletes) and any leftover at once (the server stopped serving queries first), closes DuckDB.
+   */
   stop(options?: { flush?: boolean }): Promise<void>;
+}
+
+function defaultDuckdbThreads(): number {
+  return Math.max(1, Math.min(availableParallelism(), 2));
 }
 
 export function createWriter(options: WriterOptions): Writer {
@@ -116,6 +136,7 @@ export function createWriter(options: WriterOptions): Writer {
     batchMaxBytes: options.batchMaxBytes,
     compactMinFiles: options.compactMinFiles,
     compactTargetBytes: options.compactTargetBytes,
+    compactGraceMs: options.compactGraceMs ?? 10 * 60_000,
     deleteGraceMs: options.deleteGraceMs,
     duckdbMemoryLimit: options.duckdbMemoryLimit,
     zstdLevel: options.zstdLevel ?? 1,
@@ -147,7 +168,7 @@ export function createWriter(options: WriterOptions): Writer {
       dbOpening ??= openWriterDb({
         tmpDir: options.tmpDir,
         memoryLimit: settings.duckdbMemoryLimit,
-        ...(options.duckdbThreads === undefined ? {} : { threads: options.duckdbThreads }),
+        parallelism: options.duckdbThreads ?? defaultDuckdbThreads(),
       }).catch((err: unknown) => {
         dbOpening = null;
         throw err;
@@ -181,11 +202,11 @@ export function createWriter(options: WriterOptions): Writer {
   }
   async function consistent(): Promise<void> {
     if (!recovered) {
-      await guarded('recover', () => recoverLake(ctx, { startup: true }));
+      await guarded('recover', () => recoverLake(ctx, { mode: 'startup' }));
       recovered = true;
       resync = false;
     } else if (resync) {
-      await guarded('recover', () => recoverLake(ctx, { startup: false }));
+      await guarded('recover', () => recoverLake(ctx, { mode: 'resync' }));
       resync = false;
     }
   }
@@ -223,9 +244,11 @@ export function createWriter(options: WriterOptions): Writer {
   const writer: Writer = {
     recover() {
       return op(async () => {
-        await guarded('recover', () => recoverLake(ctx, { startup: true }));
+        await guarded('recover', () => recoverLake(ctx, { mode: 'startup' }));
         recovered = true;
         resync = false;
+        // Open DuckDB now rather than in the first flush; a failure surfaces (and is retried) at first use.
+        ctx.db().catch(() => undefined);
       });
     },
 
@@ -269,6 +292,13 @@ export function createWriter(options: WriterOptions): Writer {
           else await queue;
         } catch {
           // Logged and counted; the events stay in the buffer for the next start.
+        }
+        try {
+          // No query of this process runs any more: retired files go now, with any leftover of a failed step, so a
+          // stopped lake holds exactly the manifest's files. Only a writer that took the lake over touches it.
+          if (recovered) await serial(() => guarded('recover', () => recoverLake(ctx, { mode: 'stop' })));
+        } catch {
+          // Logged and counted; the next start recovers.
         } finally {
           const opening = dbOpening;
           dbOpening = null;

@@ -94,9 +94,9 @@ export function encodeRecords(groups: readonly (readonly string[])[], size: numb
 /** Why decoding stopped before the end of the bytes. */
 export type DecodeProblem = 'short-record-header' | 'zero-length' | 'length-beyond-end' | 'crc-mismatch';
 
-export interface Decoded {
+export interface Decoded<T = string> {
   /** Payloads in order (empty when decoding with collect = false). */
-  readonly payloads: string[];
+  readonly payloads: T[];
   readonly records: number;
   readonly payloadBytes: number;
   /** File offset just past the last valid record. */
@@ -108,10 +108,26 @@ export interface Decoded {
 /**
  * Decodes records from `bytes`, whose first byte sits at file offset `base`, stopping at the first torn or corrupt
  * record. Never throws on bad data; the caller decides whether a problem is a torn tail, corruption or a write in
- * progress.
+ * progress. Payloads come back as strings (readUncommitted: the query engine binds them as SQL text); with
+ * collect = false only counted (recovery).
  */
-export function decodeRecords(bytes: Buffer, base: number, collect = true): Decoded {
-  const payloads: string[] = [];
+export function decodeRecords(bytes: Buffer, base: number, collect = true): Decoded<string> {
+  return scanRecords(bytes, base, collect ? utf8 : null);
+}
+
+/**
+ * Like decodeRecords, but the payloads are views into `bytes` (subarrays: no decoding, no copy), each checked
+ * against its CRC32C. What poll hands the writer; the views keep `bytes` alive as long as they are referenced.
+ */
+export function decodeRecordViews(bytes: Buffer, base: number): Decoded<Uint8Array> {
+  return scanRecords(bytes, base, view);
+}
+
+const utf8 = (payload: Buffer): string => payload.toString('utf8');
+const view = (payload: Buffer): Uint8Array => payload;
+
+function scanRecords<T>(bytes: Buffer, base: number, take: ((payload: Buffer) => T) | null): Decoded<T> {
+  const payloads: T[] = [];
   let offset = 0;
   let records = 0;
   let payloadBytes = 0;
@@ -132,11 +148,12 @@ export function decodeRecords(bytes: Buffer, base: number, collect = true): Deco
       problem = 'length-beyond-end';
       break;
     }
-    if (crc32c(bytes.subarray(start, end)) !== bytes.readUInt32LE(offset + 4)) {
+    const payload = bytes.subarray(start, end);
+    if (crc32c(payload) !== bytes.readUInt32LE(offset + 4)) {
       problem = 'crc-mismatch';
       break;
     }
-    if (collect) payloads.push(bytes.toString('utf8', start, end));
+    if (take !== null) payloads.push(take(payload));
     records++;
     payloadBytes += length;
     offset = end;

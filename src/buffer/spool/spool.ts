@@ -33,6 +33,8 @@
  *    commit). Appends are refused while the spool holds >= maxBytes, a soft bound: one group commit may cross it.
  *    Poll hands out whole segments, at least one even if it exceeds the limits, so a consumer must accept a batch
  *    of up to segmentBytes plus one group commit. Payloads must be non-empty strings.
+ *    Poll reads each segment into one Buffer and returns its payloads as CRC-checked views into it (no UTF-8
+ *    decoding, no copy): a batch's memory is its segments' size, released when the consumer drops the views.
  * 7. Consumer positions. A checkpoint `{ segment: N }` covers every record of segments <= N. A tail cursor
  *    `{ segment, offset }` marks where the previous readUncommitted stopped; reads resume there without rereading.
  */
@@ -48,7 +50,8 @@ import type {
 } from '../../core/ports.js';
 import { Registry } from 'prom-client';
 import { Appender } from './appender.js';
-import { decodeRecords, HEADER_BYTES } from './format.js';
+import { decodeRecords, decodeRecordViews, HEADER_BYTES } from './format.js';
+import type { Decoded } from './format.js';
 import { isNotFound, nodeSpoolIo } from './io.js';
 import type { SpoolIo } from './io.js';
 import { createSpoolMetrics } from './metrics.js';
@@ -141,10 +144,11 @@ class LocalSpool implements Spool {
       pick = this.pick(afterId, limits);
     }
     if (pick.segments.length === 0) return null;
-    const payloads: string[] = [];
+    // Each segment is read into one Buffer; the payloads are CRC-checked views into it (no decoding, no copy).
+    const payloads: Uint8Array[] = [];
     let bytes = 0;
     for (const segment of pick.segments) {
-      const decoded = await this.readSegment(segment, HEADER_BYTES, segment.end);
+      const decoded = await this.readSegment(segment, HEADER_BYTES, segment.end, decodeRecordViews);
       if (!decoded) continue;
       for (const p of decoded.payloads) payloads.push(p);
       bytes += decoded.payloadBytes;
@@ -204,7 +208,7 @@ class LocalSpool implements Spool {
       const from = tailStart(segment.id, pos);
       const to = segment.end; // durable end, taken before any await
       if (from === null || from >= to) continue; // nothing new: no I/O
-      const decoded = await this.readSegment(segment, from, to);
+      const decoded = await this.readSegment(segment, from, to, decodeRecords);
       if (!decoded) continue;
       for (const p of decoded.payloads) payloads.push(p);
       if (decoded.end > from) pos = { segment: segment.id, offset: decoded.end };
@@ -213,7 +217,12 @@ class LocalSpool implements Spool {
   }
 
   /** Decodes [from, to) of a segment; null when it was deleted meanwhile (committed concurrently). */
-  private async readSegment(segment: SegmentInfo, from: number, to: number) {
+  private async readSegment<T>(
+    segment: SegmentInfo,
+    from: number,
+    to: number,
+    decode: (bytes: Buffer, base: number) => Decoded<T>,
+  ): Promise<Decoded<T> | null> {
     let bytes: Buffer;
     try {
       bytes = await this.io.read(segment.path, from, to);
@@ -221,7 +230,7 @@ class LocalSpool implements Spool {
       if (isNotFound(err)) return null;
       throw err;
     }
-    const decoded = decodeRecords(bytes, from);
+    const decoded = decode(bytes, from);
     if (decoded.problem !== null || bytes.length < to - from) {
       // Recovery validated these bytes and they are immutable: this is damage after the fact (or outside meddling).
       this.metrics.corruptRecords.inc();

@@ -1,3 +1,4 @@
+import type { LakeFile } from '../../core/lake.js';
 import { LAKE_COLUMNS, type LakeRow } from '../../core/schema.js';
 import type { WriterFixture } from './fixture.js';
 
@@ -34,7 +35,11 @@ export function expectedRow(row: LakeRow): ReadRow {
 }
 
 /** Rows of the given Parquet files (all of the committed snapshot by default), ordered by event_id then received_at. */
-export async function readRows(fx: WriterFixture, files: readonly string[] = fx.writer.snapshot().files): Promise<ReadRow[]> {
+export async function readRows(
+  fx: WriterFixture,
+  snapshotFiles: readonly (LakeFile | string)[] = fx.writer.snapshot().files,
+): Promise<ReadRow[]> {
+  const files = snapshotFiles.map((f) => (typeof f === 'string' ? f : f.path));
   if (files.length === 0) return [];
   const rows = await fx.query(
     `SELECT ${READ_BACK} FROM read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = false) ` +

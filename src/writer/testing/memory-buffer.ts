@@ -2,7 +2,8 @@ import type { BufferBatch, BufferCheckpoint, BufferStats, Clock, EventBuffer, Ta
 
 /**
  * An in-memory EventBuffer for writer tests: records get increasing sequence numbers, a checkpoint is
- * `{ seq: N }` (every record <= N), poll hands out up to maxRecords/maxBytes (at least one record) after a checkpoint.
+ * `{ seq: N }` (every record <= N), poll hands out up to maxRecords/maxBytes (at least one record) after a checkpoint,
+ * as UTF-8 bytes like every buffer.
  * Hooks let a test fail a call (`failCommit`) or watch them (`calls`).
  */
 export class MemoryBuffer implements EventBuffer {
@@ -10,7 +11,7 @@ export class MemoryBuffer implements EventBuffer {
   readonly calls: { op: 'poll' | 'commit'; checkpoint: BufferCheckpoint | null }[] = [];
   /** Called before a commit is applied; throw from it to make the commit fail. */
   failCommit: ((checkpoint: BufferCheckpoint) => void) | null = null;
-  private records: { seq: number; payload: string; bytes: number; appendedMs: number }[] = [];
+  private records: { seq: number; payload: string; data: Buffer; bytes: number; appendedMs: number }[] = [];
   private nextSeq = 1;
   private committed = 0;
 
@@ -18,20 +19,21 @@ export class MemoryBuffer implements EventBuffer {
 
   async append(payloads: readonly string[]): Promise<void> {
     for (const payload of payloads) {
-      this.records.push({ seq: this.nextSeq++, payload, bytes: Buffer.byteLength(payload), appendedMs: this.clock() });
+      const data = Buffer.from(payload, 'utf8');
+      this.records.push({ seq: this.nextSeq++, payload, data, bytes: data.length, appendedMs: this.clock() });
     }
   }
 
   async poll(after: BufferCheckpoint | null, limits: { maxRecords: number; maxBytes: number }): Promise<BufferBatch | null> {
     this.calls.push({ op: 'poll', checkpoint: after });
     const from = Math.max(after?.seq ?? 0, this.committed);
-    const payloads: string[] = [];
+    const payloads: Uint8Array[] = [];
     let bytes = 0;
     let last = from;
     for (const r of this.records) {
       if (r.seq <= from) continue;
       if (payloads.length > 0 && (payloads.length + 1 > limits.maxRecords || bytes + r.bytes > limits.maxBytes)) break;
-      payloads.push(r.payload);
+      payloads.push(r.data);
       bytes += r.bytes;
       last = r.seq;
     }

@@ -10,8 +10,7 @@ export function lakeRow(overrides: Partial<LakeRow> = {}): LakeRow {
     event_type: 'click',
     event_name: null,
     ts,
-    client_ts: ts,
-    sent_at: new Date(Date.parse(ts) + 100).toISOString(),
+    client_ts: null, // NULL when the device time is ts itself (core/schema.ts)
     received_at: received,
     site_id: 'shop',
     anonymous_id: 'anon-1',
