@@ -4,6 +4,7 @@ import { replayVisitors, type ReplayResult } from '../demo/replay.js';
 import { generateVisitors, SYNTHETIC_SITE } from '../demo/visitors.js';
 import { loadConfig, startClicklake } from '../server/index.js';
 import { trackerAsset } from '../tracker/serve.js';
+import { stopOnSignals } from './signals.js';
 
 /**
  * `clicklake demo`: runs Clicklake like `start` and points at the demo shop it serves at /demo/; with
@@ -95,21 +96,7 @@ export async function demoCommand(flags: DemoFlags): Promise<void> {
       `  try:       npx clicklake query "SELECT event_type, page_path, element_text FROM events WHERE site_id = 'demo' ORDER BY ts DESC LIMIT 20"\n\n`,
   );
 
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) process.exit(1);
-    app.logger.info({ signal }, 'shutting down');
-    app.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        app.logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  stopOnSignals(app);
 
   if (flags.visitors > 0) {
     // Straight to the socket this process listens on; page URLs use the public address.

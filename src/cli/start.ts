@@ -1,4 +1,5 @@
 import { loadConfig, startClicklake } from '../server/index.js';
+import { stopOnSignals } from './signals.js';
 
 interface StartFlags {
   port?: number;
@@ -34,22 +35,5 @@ export async function startCommand(flags: StartFlags): Promise<void> {
       `  data dir: ${config.dataDir}\n\n`,
   );
 
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
-      app.logger.warn({ signal }, 'second signal: exiting without waiting');
-      process.exit(1);
-    }
-    app.logger.info({ signal }, 'shutting down');
-    app.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        app.logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  stopOnSignals(app);
 }
