@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BATCH_MAX, BATCH_WAIT_MS } from './limits.js';
-import { delivered, fakeBrowser, MemoryStorage, startCore, START } from './testkit.js';
+import { delivered, fakeBrowser, MemoryStorage, startCore, START, holdFetch } from './testkit.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -165,13 +165,7 @@ describe('delivery', () => {
 
   it('beacons what is not in flight when the page is hidden, in batches', async () => {
     const fake = fakeBrowser();
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const fetch = fake.win.fetch;
-    fake.win.fetch = async (url, init) => {
-      await gate;
-      return fetch(url, init);
-    };
+    const release = holdFetch(fake);
     const { api } = startCore(fake);
     for (let i = 1; i <= 20; i++) api.track(`f${i}`); // goes by fetch, held in flight
     for (let i = 1; i <= 25; i++) api.track(`b${i}`);

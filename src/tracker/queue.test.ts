@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OVERFLOW, QUEUE_MAX } from './limits.js';
 import { loadQueue } from './queue.js';
-import { delivered, fakeBrowser, MemoryStorage, startCore } from './testkit.js';
+import { delivered, fakeBrowser, MemoryStorage, startCore, holdFetch } from './testkit.js';
 
 const PREFIX = 'clicklake:shop:e:';
 
@@ -25,13 +25,7 @@ describe('loadQueue', () => {
 describe('the outbox (injected clock, fetch and storage)', () => {
   it('stores each event until the collector acknowledged it', async () => {
     const fake = fakeBrowser();
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const fetch = fake.win.fetch;
-    fake.win.fetch = async (url, init) => {
-      await gate;
-      return fetch(url, init);
-    };
+    const release = holdFetch(fake);
     const { api } = startCore(fake);
     api.track('a');
     api.track('b');

@@ -166,3 +166,15 @@ export function startCore(
 export function delivered(fake: FakeBrowser): WireEvent[] {
   return fake.sent.filter((s) => s.status >= 200 && s.status < 300).flatMap((s) => s.events);
 }
+
+/** Holds every fetch of `fake` in flight until the returned function is called. */
+export function holdFetch(fake: FakeBrowser): () => void {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const fetch = fake.win.fetch;
+  fake.win.fetch = async (url, init) => {
+    await gate;
+    return fetch(url, init);
+  };
+  return release;
+}
