@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import type { LakeRow } from '../../src/core/schema.js';
+import { NO_ENRICHMENT, type LakeRow } from '../../src/core/schema.js';
 import { buildCatalog } from './catalog.js';
 import { type Rng, intBetween, seededRng, uuidFrom } from './rng.js';
 import { EventStream, type SimEvent } from './sessions.js';
@@ -15,6 +15,7 @@ export function toLakeRow(e: SimEvent, rng: Rng): LakeRow {
   const receivedAt = sentAt + intBetween(rng, 15, 400);
   const el = e.element;
   return {
+    ...NO_ENRICHMENT,
     event_id: uuidFrom(rng),
     event_type: e.type,
     event_name: e.name,

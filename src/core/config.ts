@@ -37,6 +37,70 @@ export const configSchema = z.strictObject({
       maxEventBytes: z.number().int().positive().default(32 * KiB), // 32 KiB per event as stored
       /** Client times further than this from received_at are replaced by received_at in `ts`. */
       maxClockSkewMs: z.number().int().nonnegative().default(7 * 24 * 3600 * 1000), // 7 days
+      /**
+       * Proxies (IPs or CIDRs, e.g. "10.0.0.0/8") whose X-Forwarded-For is trusted: the client IP is the right-most
+       * address not in this list. Empty (default): the socket's peer address is the client, the header is ignored.
+       */
+      trustedProxies: z.array(z.string().min(1)).default([]),
+      /** Events from detected bots: dropped and counted per reason ("drop"), or kept with is_bot = true ("keep"). */
+      bots: z.enum(['drop', 'keep']).default('drop'),
+    })
+    .prefault({}),
+  enrichment: z
+    .strictObject({
+      /** Country/region/city from the client IP with the offline database shipped in the npm package. */
+      geo: z.boolean().default(true),
+      /** Path of another MaxMind-format (.mmdb) city or country database to use instead of the shipped one. */
+      geoDatabase: z.string().min(1).optional(),
+      /** Parsed user agents kept in memory (LRU). */
+      userAgentCacheSize: z.number().int().min(0).default(10_000),
+    })
+    .prefault({}),
+  privacy: z
+    .strictObject({
+      /** The client IP in the lake: never the raw IP; dropped (default) or truncated to /24 (IPv4) and /48 (IPv6). */
+      ip: z.enum(['drop', 'truncate']).default('drop'),
+      /**
+       * Events without anonymous_id (cookieless tracker) get hash(daily salt, site, ip, user agent); salts rotate at
+       * UTC midnight and old ones are deleted, so ids cannot be linked across days.
+       */
+      cookielessIds: z.boolean().default(true),
+      /** Query parameters removed from page URLs and referrers (case-insensitive names). */
+      redactQueryParams: z
+        .array(z.string().min(1))
+        .default(['token', 'access_token', 'id_token', 'auth', 'password', 'pass', 'pwd', 'secret', 'key', 'api_key', 'apikey', 'session', 'sessionid', 'sid', 'code', 'email', 'e-mail', 'phone', 'ssn']),
+      /** Replace user_id by HMAC-SHA256(key, user_id) (hex) before it is stored. */
+      pseudonymizeUserId: z.boolean().default(false),
+      /** HMAC key for pseudonymizeUserId; generated and kept in <dataDir>/secrets/ when unset. */
+      userIdKey: z.string().min(16).optional(),
+    })
+    .prefault({}),
+  retention: z
+    .strictObject({
+      /** Event partitions (dt=) older than this many days are deleted; unset keeps everything. */
+      days: z.number().int().positive().optional(),
+      /** Dead-letter partitions (failed/dt=) older than this many days are deleted. */
+      failedDays: z.number().int().positive().default(30),
+    })
+    .prefault({}),
+  deadLetter: z
+    .strictObject({
+      /** Store events that fail validation under lake/failed/dt=YYYY-MM-DD/ (view failed_events). */
+      enabled: z.boolean().default(true),
+      /** Raw payload bytes kept per dead-lettered event or request. */
+      maxPayloadBytes: z.number().int().min(64).default(4 * KiB),
+    })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      /** Dashboard users besides the admin token: [{ "name": "ana", "passwordHash": "<clicklake hash-password>" }]. */
+      users: z
+        .array(z.strictObject({ name: z.string().min(1).max(64), passwordHash: z.string().min(1) }))
+        .default([]),
+      /** Lifetime of a login session. */
+      sessionTtlHours: z.number().positive().default(24 * 7),
+      /** Secure attribute of the session cookie: "auto" sets it when the request came over HTTPS. */
+      secureCookie: z.enum(['auto', 'always', 'never']).default('auto'),
     })
     .prefault({}),
   spool: z

@@ -20,7 +20,7 @@ export const EVENTS_PREFIX = 'events/';
  * every file records the version it was written with (ManifestFile.schema), so a reader can read the files of one
  * version together without reconciling schemas.
  */
-export const LAKE_SCHEMA_VERSION = 1;
+export const LAKE_SCHEMA_VERSION = 2;
 
 export interface ManifestFile {
   /** Object key, e.g. events/dt=2026-11-27/hour=09/part-....parquet */

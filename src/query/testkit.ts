@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { LakeFile, LakeSnapshot, LakeSnapshotSource } from '../core/lake.js';
 import type { BufferCheckpoint, Logger, TailCursor, TailRead } from '../core/ports.js';
-import { LAKE_COLUMNS, partitionOf, type LakeRow } from '../core/schema.js';
+import { LAKE_COLUMNS, partitionOf, NO_ENRICHMENT, type LakeRow } from '../core/schema.js';
 
 /** Test helpers for src/query: a temp lake with real Parquet files, a fake snapshot source and a fake tail. */
 
@@ -20,6 +20,7 @@ export const silentLogger: Logger = {
 
 export function lakeRow(overrides: Partial<LakeRow> = {}): LakeRow {
   const base: LakeRow = {
+    ...NO_ENRICHMENT,
     event_id: 'e-0',
     event_type: 'page_view',
     event_name: null,

@@ -97,7 +97,40 @@ export function encodeRow(r: LakeRow, plain: boolean, userAgentJson: string): st
     ',"timezone":' + q(r.timezone) +
     ',"user_agent":' + userAgentJson +
     ',"properties":' + (r.properties === '{}' ? '"{}"' : JSON.stringify(r.properties)) +
+    enrichmentJson(r) +
     '}'
+  );
+}
+
+const b = (v: boolean | null): string => (v === null ? 'null' : v ? 'true' : 'false');
+/** Any string (JSON.stringify escapes what needs it): enrichment values are derived from untrusted input. */
+const s = (v: string | null): string => (v === null ? 'null' : JSON.stringify(v));
+
+/** The schema-v2 enrichment columns, in LAKE_COLUMNS order. */
+function enrichmentJson(r: LakeRow): string {
+  return (
+    ',"browser":' + s(r.browser) +
+    ',"browser_version":' + s(r.browser_version) +
+    ',"os":' + s(r.os) +
+    ',"os_version":' + s(r.os_version) +
+    ',"device_type":' + s(r.device_type) +
+    ',"device_vendor":' + s(r.device_vendor) +
+    ',"device_model":' + s(r.device_model) +
+    ',"is_bot":' + b(r.is_bot) +
+    ',"bot_reason":' + s(r.bot_reason) +
+    ',"country":' + s(r.country) +
+    ',"region":' + s(r.region) +
+    ',"city":' + s(r.city) +
+    ',"ip":' + s(r.ip) +
+    ',"referrer_host":' + s(r.referrer_host) +
+    ',"channel":' + s(r.channel) +
+    ',"utm_source":' + s(r.utm_source) +
+    ',"utm_medium":' + s(r.utm_medium) +
+    ',"utm_campaign":' + s(r.utm_campaign) +
+    ',"utm_term":' + s(r.utm_term) +
+    ',"utm_content":' + s(r.utm_content) +
+    ',"click_id_type":' + s(r.click_id_type) +
+    ',"dropped":' + n(r.dropped)
   );
 }
 
