@@ -111,3 +111,30 @@ export interface ObjectStore {
   /** A local filesystem path DuckDB can read for `key`, or null when the store is remote. */
   localPath(key: string): string | null;
 }
+
+/** A bound SQL parameter; pass timestamps as ISO strings and cast in SQL ($from::TIMESTAMPTZ). */
+export type SqlParam = string | number | boolean | bigint | null;
+
+/** A JSON-safe cell value of a result (BIGINT beyond 2^53 and DECIMAL come back as strings, dates as ISO text). */
+export type SqlValue = string | number | boolean | null | SqlValue[] | { [key: string]: SqlValue };
+
+export interface SqlResult {
+  readonly columns: readonly { readonly name: string; readonly type: string }[];
+  readonly rows: Record<string, SqlValue>[];
+  /** True when the query had more rows than were returned. */
+  readonly truncated: boolean;
+  readonly elapsedMs: number;
+}
+
+/**
+ * Read-only SQL over the lake views (`events`, ...) with bound parameters ($1 or $name), for code that asks fixed
+ * questions of the lake (the dashboards' named queries). The query stage implements it (QueryEngine.queryInternal);
+ * the result always reflects every acknowledged event (the view is refreshed first).
+ */
+export interface SqlRunner {
+  queryInternal(
+    sql: string,
+    params: readonly SqlParam[] | Readonly<Record<string, SqlParam>>,
+    options?: { readonly maxRows?: number },
+  ): Promise<SqlResult>;
+}

@@ -2,7 +2,7 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { Registry } from 'prom-client';
 import { ClicklakeError, isClicklakeError } from '../core/errors.js';
 import type { LakeSnapshotSource } from '../core/lake.js';
-import type { EventBuffer, Logger } from '../core/ports.js';
+import type { EventBuffer, Logger, SqlRunner } from '../core/ports.js';
 import { createFreshness } from './freshness.js';
 import { createHotTableSql, eventsViewSql } from './lakeview.js';
 import { createQueryMetrics } from './metrics.js';
@@ -62,7 +62,7 @@ export interface QueryOptions {
 export type QueryParam = string | number | boolean | bigint | null;
 export type QueryParams = readonly QueryParam[] | Readonly<Record<string, QueryParam>>;
 
-export interface QueryEngine {
+export interface QueryEngine extends SqlRunner {
   /** Runs one user SELECT. Rejects with ClicklakeError CLK_ERR_QUERY_NOT_READ_ONLY / _INVALID / _TIMEOUT. */
   query(sql: string, options?: QueryOptions): Promise<QueryResult>;
   /** For the named queries in this folder: the same gate and limits, with bound parameters ($1 or $name). */
