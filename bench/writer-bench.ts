@@ -21,7 +21,7 @@ export interface WriterResult {
 }
 
 /** Bump when the LakeRow generator's output changes. */
-const ROWS_VERSION = 'rows-v2'; // v2: lake schema without sent_at
+const ROWS_VERSION = 'rows-v3'; // v3: enrichment columns filled (bench/gen/enrichment.ts)
 
 async function cachedRows(ctx: SectionContext): Promise<{ path: string; bytes: number }> {
   const { knobs } = ctx;

@@ -4,6 +4,7 @@ import { NO_ENRICHMENT, type LakeRow } from '../../src/core/schema.js';
 import { buildCatalog } from './catalog.js';
 import { type Rng, intBetween, seededRng, uuidFrom } from './rng.js';
 import { EventStream, type SimEvent } from './sessions.js';
+import { countryOf, sourceOf, uaInfo } from './enrichment.js';
 
 /**
  * LakeRows as the collector would hand them to the buffer (JSON, keys = LAKE_COLUMNS), for the writer benchmark.
@@ -14,8 +15,20 @@ export function toLakeRow(e: SimEvent, rng: Rng): LakeRow {
   const sentAt = e.tsMs + intBetween(rng, 50, 3_000);
   const receivedAt = sentAt + intBetween(rng, 15, 400);
   const el = e.element;
+  // What src/enrich would add (bench/gen/enrichment.ts): user agent, country, referrer host, channel, utm.
+  const params = e.url ? new URL(e.url).searchParams : new URLSearchParams();
+  const utm = { source: params.get('utm_source'), medium: params.get('utm_medium') };
+  const source = sourceOf(e.referrer, e.site.host, utm);
   return {
     ...NO_ENRICHMENT,
+    ...uaInfo(e.device.userAgent),
+    is_bot: false,
+    country: countryOf(e.locale.timezone),
+    referrer_host: source.referrer_host,
+    channel: source.channel,
+    utm_source: utm.source,
+    utm_medium: utm.medium,
+    utm_campaign: params.get('utm_campaign'),
     event_id: uuidFrom(rng),
     event_type: e.type,
     event_name: e.name,

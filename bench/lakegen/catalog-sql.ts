@@ -1,5 +1,6 @@
 import type { Catalog } from '../gen/catalog.js';
 import { sqlString } from '../duck.js';
+import { countryOf, uaInfo } from '../gen/enrichment.js';
 
 /**
  * The JS catalog (sites, pages, elements, referrers, devices, locales) as DuckDB tables and weighted lists, so the
@@ -39,11 +40,20 @@ export function catalogStatements(catalog: Catalog): string[] {
       );
     }),
   );
-  const devices = catalog.devices.map(
-    (d) =>
-      `{'vw': ${d.viewport.w}, 'vh': ${d.viewport.h}, 'sw': ${d.screen.w}, 'sh': ${d.screen.h}, 'ua': ${lit(d.userAgent)}}`,
+  // Each device carries what the enrichment parses from its user agent; each locale its country (gen/enrichment.ts).
+  const devices = catalog.devices.map((d) => {
+    const u = uaInfo(d.userAgent);
+    return (
+      `{'vw': ${d.viewport.w}, 'vh': ${d.viewport.h}, 'sw': ${d.screen.w}, 'sh': ${d.screen.h}, 'ua': ${lit(d.userAgent)}, ` +
+      `'browser': ${lit(u?.browser ?? null)}::VARCHAR, 'browser_version': ${lit(u?.browser_version ?? null)}::VARCHAR, ` +
+      `'os': ${lit(u?.os ?? null)}::VARCHAR, 'os_version': ${lit(u?.os_version ?? null)}::VARCHAR, ` +
+      `'device_type': ${lit(u?.device_type ?? null)}::VARCHAR, 'device_vendor': ${lit(u?.device_vendor ?? null)}::VARCHAR, ` +
+      `'device_model': ${lit(u?.device_model ?? null)}::VARCHAR}`
+    );
+  });
+  const locales = catalog.locales.map(
+    (l) => `{'language': ${lit(l.language)}, 'timezone': ${lit(l.timezone)}, 'country': ${lit(countryOf(l.timezone))}::VARCHAR}`,
   );
-  const locales = catalog.locales.map((l) => `{'language': ${lit(l.language)}, 'timezone': ${lit(l.timezone)}}`);
   return [
     `CREATE TABLE sites (s INTEGER, site_id VARCHAR, host VARCHAR, n_pages INTEGER)`,
     `INSERT INTO sites VALUES ${sites.join(', ')}`,

@@ -1,4 +1,5 @@
 import { LAKE_COLUMNS } from '../../src/core/schema.js';
+import { channelSql } from '../gen/enrichment.js';
 
 /**
  * DuckDB SQL that simulates clickstream events on the catalog tables of catalog-sql.ts, one UTC day at a time
@@ -84,7 +85,7 @@ WITH x AS (
   FROM ev_raw r JOIN visitors vi USING (v) JOIN sessions se USING (sid)
   WHERE r.t_s < ${dayEndS})
 SELECT
-  ${LAKE_COLUMNS.map((c) => `CAST(${c.name} AS ${c.type}) AS ${c.name}`).join(',\n  ')}
+  ${LAKE_COLUMNS.map((c) => (c.since === 2 ? `NULL::${c.type} AS ${c.name}` : `CAST(${c.name} AS ${c.type}) AS ${c.name}`)).join(',\n  ')}
 FROM (
   SELECT uuid()::VARCHAR AS event_id, event_type, custom_name AS event_name, ts, NULL::TIMESTAMPTZ AS client_ts,
     ts + to_milliseconds(50 + floor(u1 * 2950)::BIGINT) AS sent_at,
@@ -105,6 +106,36 @@ FROM (
            THEN '{"location":"' || ['header', 'footer', 'inline'][1 + floor(u2 * 3)::INTEGER] || '"}'
          ELSE '{}' END AS properties
   FROM x LEFT JOIN elements el ON el.s = x.s AND el.p = x.p AND el.e = x.e)`,
+
+    // Enrichment columns (bench/gen/enrichment.ts): what src/enrich derives from the user agent, the time zone's
+    // country, the referrer (NULL when internal) and the landing URL's utm parameters.
+    `CREATE OR REPLACE TABLE day_ev AS
+WITH u AS (
+  SELECT d.*, nullif(regexp_extract(d.page_url, '[?&]utm_source=([^&#]*)', 1), '') AS u_source,
+    nullif(regexp_extract(d.page_url, '[?&]utm_medium=([^&#]*)', 1), '') AS u_medium,
+    nullif(regexp_extract(d.page_url, '[?&]utm_campaign=([^&#]*)', 1), '') AS u_campaign,
+    CASE WHEN d.referrer IS NULL THEN NULL
+         ELSE nullif(nullif(regexp_extract(d.referrer, '^https?://([^/:?#]+)', 1), ''), d.page_host) END AS r_host
+  FROM day_ev d)
+SELECT ${LAKE_COLUMNS.map((c) => ENRICHED[c.name] ?? `u.${c.name}`).join(',\n  ')}
+FROM u JOIN dev_by_ua dv ON dv.ua = u.user_agent JOIN loc_by_tz lc ON lc.timezone = u.timezone`,
+  ];
+}
+
+/** Enrichment column -> its SQL in the last statement of dayStatements (other columns are copied). */
+const ENRICHED: Readonly<Record<string, string>> = {
+  browser: 'dv.browser', browser_version: 'dv.browser_version', os: 'dv.os', os_version: 'dv.os_version',
+  device_type: 'dv.device_type', device_vendor: 'dv.device_vendor', device_model: 'dv.device_model',
+  is_bot: 'false', country: 'lc.country', referrer_host: 'u.r_host',
+  channel: channelSql('u.r_host', 'u.u_source', 'u.u_medium'),
+  utm_source: 'u.u_source', utm_medium: 'u.u_medium', utm_campaign: 'u.u_campaign',
+};
+
+/** Lookup tables of the enrichment by user agent and time zone, from the catalog's weighted lists. */
+export function enrichmentLookupStatements(): string[] {
+  return [
+    `CREATE OR REPLACE TABLE dev_by_ua AS SELECT DISTINCT d.ua, d.browser, d.browser_version, d.os, d.os_version, d.device_type, d.device_vendor, d.device_model FROM (SELECT unnest(dev_list) AS d FROM consts)`,
+    `CREATE OR REPLACE TABLE loc_by_tz AS SELECT DISTINCT l.timezone, l.country FROM (SELECT unnest(loc_list) AS l FROM consts)`,
   ];
 }
 

@@ -1,10 +1,10 @@
 import { copyFile, link, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EVENTS_PREFIX, MANIFEST_KEY, type Manifest, type ManifestFile } from '../../src/core/lake.js';
+import { EVENTS_PREFIX, LAKE_SCHEMA_VERSION, MANIFEST_KEY, type Manifest, type ManifestFile } from '../../src/core/lake.js';
 import { buildCatalog } from '../gen/catalog.js';
 import { sqlString, withDuck } from '../duck.js';
 import { catalogStatements } from './catalog-sql.js';
-import { dayStatements, eventsPerDay, visitorsStatement } from './events-sql.js';
+import { dayStatements, enrichmentLookupStatements, eventsPerDay, visitorsStatement } from './events-sql.js';
 
 /**
  * A generated query-benchmark lake (`lake/events/dt=/hour=/part-0.parquet` + `lake/_clicklake/manifest.json`),
@@ -13,7 +13,7 @@ import { dayStatements, eventsPerDay, visitorsStatement } from './events-sql.js'
  *
  * Bump LAKE_VERSION whenever the generator's output changes.
  */
-export const LAKE_VERSION = 'lake-v2'; // v2: lake schema without sent_at
+export const LAKE_VERSION = 'lake-v3'; // v3: lake schema 2 with the enrichment columns filled
 
 export interface LakeMeta {
   readonly version: string;
@@ -57,7 +57,7 @@ export async function ensureLake(opts: {
   const startS = endEpochS - opts.days * 86_400;
   const perDay = eventsPerDay(opts.events, opts.days, startS);
   const counts = await withDuck({ tempDirectory: join(dir, 'duckdb-tmp'), memoryLimit: '4GB' }, async (conn) => {
-    for (const sql of [...catalogStatements(buildCatalog()), visitorsStatement(opts.visitors)]) await conn.run(sql);
+    for (const sql of [...catalogStatements(buildCatalog()), visitorsStatement(opts.visitors), ...enrichmentLookupStatements()]) await conn.run(sql);
     for (let d = 0; d < opts.days; d++) {
       const dayStartS = startS + d * 86_400;
       for (const sql of dayStatements({ events: perDay[d]!, dayStartS, visitors: opts.visitors })) await conn.run(sql);
@@ -111,7 +111,7 @@ async function manifestFiles(lakeDir: string, counts: Map<string, number>): Prom
       for (const name of (await readdir(join(eventsDir, dt, hour))).sort()) {
         const path = join(eventsDir, dt, hour, name);
         const partition = `${dt}/${hour}`;
-        files.push({ key: `${EVENTS_PREFIX}${partition}/${name}`, partition, rows: counts.get(path) ?? 0, bytes: (await stat(path)).size });
+        files.push({ key: `${EVENTS_PREFIX}${partition}/${name}`, partition, rows: counts.get(path) ?? 0, bytes: (await stat(path)).size, schema: LAKE_SCHEMA_VERSION });
       }
     }
   }

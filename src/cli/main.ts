@@ -1,7 +1,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { startCommand } from './start.js';
 import { queryCommand } from './query.js';
+import { forgetCommand } from './forget.js';
 import { registerDemoCommand } from './demo.js';
+import { registerHashPasswordCommand } from './hash-password.js';
 import { parsePort } from '../server/config-loader.js';
 
 const VERSION = '0.1.0';
@@ -38,6 +40,18 @@ program
   .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
   .action(queryCommand);
 
+program
+  .command('forget')
+  .description("remove one person's events and dead letters from the lake (right to be forgotten)")
+  .option('--user-id <id>', 'the user_id to forget (as sent; hashed when privacy.pseudonymizeUserId is on)')
+  .option('--anonymous-id <id>', 'the anonymous_id (device) to forget')
+  .option('--site <site>', 'only rows of this site_id')
+  .option('--data-dir <dir>', 'data directory (env CLICKLAKE_DATA_DIR, default ./clicklake-data)')
+  .option('--config <file>', 'JSON config file (env CLICKLAKE_CONFIG)')
+  .option('--json', 'print the report as JSON')
+  .action(forgetCommand);
+
 registerDemoCommand(program, portArg);
+registerHashPasswordCommand(program);
 
 await program.parseAsync(process.argv);

@@ -4,9 +4,11 @@ import { Registry } from 'prom-client';
 import type { Config } from '../core/config.js';
 import { ClicklakeError, type ErrorCode } from '../core/errors.js';
 import { toHttpError } from '../core/http-errors.js';
-import type { EventBuffer, Logger } from '../core/ports.js';
+import type { DeadLetterSink, Enricher, EventBuffer, Logger } from '../core/ports.js';
+import { createDeadLetterMetrics, eventDeadLetter, requestDeadLetter, storeDeadLetters } from './dead-letters.js';
 import { createCollectorMetrics } from './metrics.js';
 import { compileOriginPolicy } from './origins.js';
+import { createSeqGapTracker } from './seq-gaps.js';
 import { checkContentTypeCharset, createNormalizeContext, normalizeEvent, parseBatch } from './protocols/native/index.js';
 
 /**
@@ -33,6 +35,17 @@ export interface CollectorPluginOptions {
   /** Where the clicklake_collector_* metrics are registered. Default: a private Registry. */
   readonly registry?: Registry;
   readonly logger?: Logger;
+  /**
+   * Enrichment and privacy rules (the Enricher port; the composition root passes src/enrich's). Absent: rows keep
+   * their enrichment columns NULL, and no bot is dropped.
+   */
+  readonly enricher?: Enricher;
+  /**
+   * Where refused events and requests go (dead-letters.ts, docs/data-quality.md); absent: they are only answered
+   * and counted. `deadLetterMaxPayloadBytes` bounds the payload kept per dead letter (config deadLetter.*).
+   */
+  readonly deadLetters?: DeadLetterSink;
+  readonly deadLetterMaxPayloadBytes?: number;
   /**
    * Fastify log level of the /collect routes (default 'warn'): at thousands of requests per second Fastify's
    * per-request 'incoming request' / 'request completed' info lines cost more than the request. Errors still log.
@@ -72,6 +85,10 @@ export async function collectorPlugin(app: FastifyInstance, opts: CollectorPlugi
   const limits = opts.collector;
   const policy = compileOriginPolicy(opts.sites);
   const metrics = createCollectorMetrics(opts.registry ?? new Registry());
+  const registry = opts.registry ?? new Registry();
+  const deadLetterMetrics = createDeadLetterMetrics(registry);
+  const seqGaps = createSeqGapTracker(registry);
+  const maxPayload = opts.deadLetterMaxPayloadBytes ?? 4096;
 
   /** CORS on every /collect answer (including errors, so a tracker can read a 503 and its Retry-After). */
   function cors(request: FastifyRequest, reply: FastifyReply): void {
@@ -97,17 +114,37 @@ export async function collectorPlugin(app: FastifyInstance, opts: CollectorPlugi
   app.addContentTypeParser('application/json', parserOptions, rawBytes);
   app.addContentTypeParser('text/plain', parserOptions, rawBytes);
 
-  app.setErrorHandler((err, request, reply) => {
+  app.setErrorHandler(async (err, request, reply) => {
     const answer = toHttpError(err);
     if (answer.status >= 500) {
       const level = answer.status === 503 ? 'warn' : 'error';
       const log = opts.logger ?? (request.log as unknown as Logger);
       log[level]({ err, code: answer.body.error.code, url: request.url }, 'collect request failed');
     }
+    if (opts.deadLetters !== undefined && request.method === 'POST' && answer.status >= 400 && answer.status < 500) {
+      // A request refused as a whole: keep what was read of its body (nothing when refused before reading it).
+      const body = request.body instanceof Uint8Array ? request.body : undefined;
+      const declared = Number(request.headers['content-length']);
+      const record = requestDeadLetter(
+        body,
+        Number.isSafeInteger(declared) ? declared : null,
+        answer.body.error.code,
+        answer.body.error.message,
+        requestContext(request, clock()),
+        maxPayload,
+        newId,
+      );
+      await storeDeadLetters(opts.deadLetters, [record], deadLetterMetrics, opts.logger);
+    }
     cors(request, reply);
     if (answer.retryAfter !== undefined) reply.header('retry-after', String(answer.retryAfter));
-    void reply.code(answer.status).send(answer.body);
+    return reply.code(answer.status).send(answer.body);
   });
+
+  function requestContext(request: FastifyRequest, receivedAt: number) {
+    const ct = request.headers['content-type'];
+    return { receivedAt, origin: request.headers.origin, userAgent: request.headers['user-agent'], contentType: ct };
+  }
 
   app.addHook('onResponse', (_request, reply, done) => {
     metrics.requests.inc({ status: String(reply.statusCode) });
@@ -144,25 +181,57 @@ export async function collectorPlugin(app: FastifyInstance, opts: CollectorPlugi
         sites: policy,
         plain,
       });
+      // Per-request enrichment facts. The peer address and X-Forwarded-For go to the enricher only: never logged.
+      const enrichment =
+        opts.enricher === undefined
+          ? null
+          : opts.enricher.forRequest({
+              peerAddress: request.socket.remoteAddress ?? null,
+              forwardedFor: request.headers['x-forwarded-for'],
+              userAgent: ctx.userAgent,
+              headers: request.headers,
+              receivedAt,
+            });
+      const dropBot = enrichment === null ? null : enrichment.dropBotReason;
+      // A dropped bot's events are still validated (the answer lists bad ones) but not enriched nor stored.
+      if (enrichment !== null && dropBot === null) ctx.enrichment = enrichment;
       const rows: string[] = [];
+      const kept: number[] = []; // indices of the events in `rows`
       const rejected: CollectResponse['rejected'] = [];
       for (let index = 0; index < events.length; index++) {
         const result = normalizeEvent(events[index], ctx);
-        if ('row' in result) rows.push(result.row);
-        else rejected.push({ index, code: result.code, message: result.message });
+        if ('row' in result) {
+          rows.push(result.row);
+          kept.push(index);
+        } else rejected.push({ index, code: result.code, message: result.message });
       }
       if (rejected.length > 0) countRejected(rejected);
+      // Dead letters are stored alongside the good events; storeDeadLetters never rejects.
+      let deadLettered: Promise<void> = Promise.resolve();
+      if (rejected.length > 0 && opts.deadLetters !== undefined && dropBot === null) {
+        const req = requestContext(request, receivedAt);
+        const records = rejected.map((r) =>
+          eventDeadLetter(events[r.index], r.index, r.code, r.message, req, maxPayload, newId),
+        );
+        deadLettered = storeDeadLetters(opts.deadLetters, records, deadLetterMetrics, opts.logger);
+      }
 
-      if (rows.length > 0) {
+      if (dropBot !== null) {
+        // Answered like stored events, so the sender does not retry (and is not told it was classed as a bot).
+        if (rows.length > 0) metrics.bots.inc({ reason: dropBot }, rows.length);
+      } else if (rows.length > 0) {
         try {
           await opts.buffer.append(rows);
         } catch (err) {
           const refusal = bufferRefusal(err);
           metrics.rejected.inc({ code: refusal.code }, rows.length);
+          await deadLettered;
           throw refusal;
         }
         metrics.accepted.inc(rows.length);
+        for (const index of kept) seqGaps.observe(events[index]);
       }
+      await deadLettered;
       cors(request, reply);
       return { accepted: rows.length, rejected };
     },

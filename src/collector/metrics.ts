@@ -2,7 +2,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 
 /**
  * The collector's named telemetry (docs/collect.md, "Metrics"). Invariant: events_received_total =
- * events_accepted_total + sum(events_rejected_total) — events of a batch the buffer refused are counted as rejected
+ * events_accepted_total + sum(events_rejected_total) + sum(bots_total) — events of a batch the buffer refused are counted as rejected
  * with the buffer's code (CLK_ERR_BUFFER_FULL, ...). Events of a request refused as a whole (bad body, too many
  * events) are not counted as received.
  */
@@ -11,6 +11,7 @@ export interface CollectorMetrics {
   readonly received: Counter;
   readonly accepted: Counter;
   readonly rejected: Counter<'code'>;
+  readonly bots: Counter<'reason'>;
   readonly duration: Histogram;
 }
 
@@ -33,6 +34,9 @@ export function createCollectorMetrics(registry: Registry): CollectorMetrics {
     ),
     rejected: get(registry, 'clicklake_collector_events_rejected_total', () =>
       new Counter({ name: 'clicklake_collector_events_rejected_total', help: 'Events not accepted, by error code', labelNames: ['code'], registers }),
+    ),
+    bots: get(registry, 'clicklake_collector_bots_total', () =>
+      new Counter({ name: 'clicklake_collector_bots_total', help: 'Events of detected bots dropped (collector.bots = drop), by reason', labelNames: ['reason'], registers }),
     ),
     duration: get(registry, 'clicklake_collector_request_seconds', () =>
       new Histogram({

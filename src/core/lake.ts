@@ -101,8 +101,11 @@ export function snapshotOf(manifest: Manifest, localPath: (key: string) => strin
   return { generation: manifest.generation, checkpoint: manifest.checkpoint, files };
 }
 
-/** Reads the committed manifest from a store (empty lake when there is none yet). */
-export async function readManifest(store: { getBytes(key: string): Promise<Uint8Array | null> }): Promise<Manifest> {
-  const bytes = await store.getBytes(MANIFEST_KEY);
+/** Reads the committed manifest (of events, or of the table whose manifest `key` names; core/tables.ts) from a store. */
+export async function readManifest(
+  store: { getBytes(key: string): Promise<Uint8Array | null> },
+  key: string = MANIFEST_KEY,
+): Promise<Manifest> {
+  const bytes = await store.getBytes(key);
   return bytes === null ? emptyManifest() : parseManifest(bytes);
 }

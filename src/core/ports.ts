@@ -1,3 +1,6 @@
+import type { LakeRow } from './schema.js';
+import type { FailedRow } from './tables.js';
+
 /**
  * Ports: the interfaces between stages. Stages depend on these, never on each other; the composition root
  * (src/server/) picks the implementations. Each port has one contract test suite that every implementation passes
@@ -137,4 +140,48 @@ export interface SqlRunner {
     params: readonly SqlParam[] | Readonly<Record<string, SqlParam>>,
     options?: { readonly maxRows?: number },
   ): Promise<SqlResult>;
+}
+
+/**
+ * Where the collector sends what it refused (dead letters, core/tables.ts FAILED_COLUMNS): `append` resolves once
+ * the records are durable. The collector awaits it but never lets it fail the request's good events (a rejection is
+ * logged and counted). The server backs it with a second spool and writer (table failed_events).
+ */
+export interface DeadLetterSink {
+  append(records: readonly FailedRow[]): Promise<void>;
+}
+
+/**
+ * Facts of one `/collect` request that enrichment needs (docs/enrichment.md). The collector passes them as it got
+ * them: the raw peer address and X-Forwarded-For are read only by the enricher, which never stores or logs them.
+ */
+export interface RequestFacts {
+  /** The socket's peer address (IPv4, IPv6 or IPv4-mapped IPv6), or null when unknown. */
+  readonly peerAddress: string | null;
+  /** The X-Forwarded-For header(s) as received. */
+  readonly forwardedFor: string | readonly string[] | undefined;
+  /** The User-Agent header, already bounded and cleaned by the collector (null when absent). */
+  readonly userAgent: string | null;
+  /** Request headers (lower-case names); the enricher reads the Sec-CH-UA* client hints from them. */
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /** Server time (epoch ms) at which the request was received. */
+  readonly receivedAt: number;
+}
+
+/** What the enricher made of one request; `enrichRow` runs once per event of it. Use from one caller at a time. */
+export interface RequestEnrichment {
+  /** Set when the request comes from a detected bot and bot events are dropped: the reason (a bounded label). */
+  readonly dropBotReason: string | null;
+  /**
+   * Fills the enrichment columns of a normalised row and applies the privacy rules in place (URL redaction,
+   * cookieless anonymous_id, user_id pseudonym, clock-skew correction of ts/client_ts). Strings it sets are not
+   * JSON-escaped; the row encoder escapes the enrichment columns. `clientTs`/`sentAt` are the event's validated
+   * `ts` and `sent_at` in epoch ms (null when absent).
+   */
+  enrichRow(row: LakeRow, clientTs: number | null, sentAt: number | null): void;
+}
+
+/** The enrichment stage (src/enrich/) as the collector sees it: one cheap step per request. */
+export interface Enricher {
+  forRequest(facts: RequestFacts): RequestEnrichment;
 }

@@ -3,15 +3,18 @@ import type { Registry } from 'prom-client';
 import { ClicklakeError, isClicklakeError } from '../core/errors.js';
 import type { LakeSnapshotSource } from '../core/lake.js';
 import type { EventBuffer, Logger, SqlRunner } from '../core/ports.js';
-import { createFreshness } from './freshness.js';
-import { createHotTableSql, eventsViewSql } from './lakeview.js';
+import type { TableSpec } from '../core/tables.js';
+import { DELIVERY_VIEW_SQL } from './delivery.js';
+import { createFreshness, type Freshness } from './freshness.js';
+import { createHotTableSql, eventsViewSql, viewDefOf } from './lakeview.js';
 import { createQueryMetrics } from './metrics.js';
 import { prepareReadOnly, queryInvalidError } from './readonly.js';
 import { openSandbox } from './sandbox.js';
 import { toJsonValue, type JsonValue } from './values.js';
 
 /**
- * The query engine: read-only SQL over the view `events` = committed Parquet files + acknowledged tail.
+ * The query engine: read-only SQL over the view `events` = committed Parquet files + acknowledged tail, the other
+ * lake tables the same way (`failed_events`: `tables`), and the view `delivery` over `events` (delivery.ts).
  *
  * Design constraints:
  * - Before every query the view is brought up to date (freshness.ts), so an event acknowledged before query() was
@@ -37,6 +40,14 @@ export interface QueryEngineOptions {
   readonly threads?: number;
   /** Where DuckDB may spill large operators; spilling is off when unset. */
   readonly tempDirectory?: string;
+  /** More lake tables (core/tables.ts), each a view kept fresh like `events`: its snapshots and its buffer's tail. */
+  readonly tables?: readonly QueryTable[];
+}
+
+export interface QueryTable {
+  readonly table: TableSpec;
+  readonly snapshots: LakeSnapshotSource;
+  readonly tail: Pick<EventBuffer, 'readUncommitted'>;
 }
 
 export interface QueryColumn {
@@ -79,11 +90,21 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
   const sandbox = await openSandbox(options);
   const { instance } = sandbox;
   let refreshConn: DuckDBConnection;
+  // One connection per further table: each refresher runs its own transactions.
+  const tableConns: DuckDBConnection[] = [];
   try {
     refreshConn = await instance.connect();
     await refreshConn.run(createHotTableSql());
     await refreshConn.run(eventsViewSql([]));
+    await refreshConn.run(DELIVERY_VIEW_SQL);
+    for (const t of options.tables ?? []) {
+      const conn = await instance.connect();
+      tableConns.push(conn);
+      await conn.run(createHotTableSql(viewDefOf(t.table)));
+      await conn.run(eventsViewSql([], viewDefOf(t.table)));
+    }
   } catch (err) {
+    for (const conn of tableConns) conn.closeSync();
     instance.closeSync();
     throw err;
   }
@@ -95,6 +116,9 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
     onHotRows: (rows) => metrics.hotRows.set(rows),
   });
   metrics.hotRows.set(0);
+  const others: Freshness[] = (options.tables ?? []).map((t, i) =>
+    createFreshness({ conn: tableConns[i]!, snapshots: t.snapshots, tail: t.tail, logger, view: viewDefOf(t.table) }),
+  );
 
   let closed = false;
   /** Queries in flight: their connection (once open) and a promise settled when they are done. */
@@ -102,7 +126,7 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
 
   async function refreshOrFail(): Promise<void> {
     try {
-      await freshness.refresh();
+      await Promise.all([freshness.refresh(), ...others.map((f) => f.refresh())]);
     } catch (err) {
       logger.error({ err }, 'could not bring the events view up to date');
       throw new ClicklakeError('CLK_ERR_INTERNAL', 'The lake or its buffer tail could not be read', { cause: err });
@@ -205,6 +229,8 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
       for (const entry of pending) entry.conn?.interrupt();
       await Promise.all(pending.map((e) => e.done));
       await freshness.idle();
+      for (const f of others) await f.idle();
+      for (const conn of tableConns) conn.closeSync();
       refreshConn.closeSync();
       instance.closeSync();
     },

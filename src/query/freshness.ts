@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LakeSnapshotSource } from '../core/lake.js';
 import type { EventBuffer, Logger, TailCursor } from '../core/ports.js';
-import { HOT_TABLE, eventsViewSql, insertPayloads } from './lakeview.js';
+import { EVENTS_VIEW_DEF, eventsViewSql, insertPayloads, type ViewDef } from './lakeview.js';
 
 /**
  * Keeps the `events` view equal to "lake snapshot + every acknowledged event after its checkpoint".
@@ -30,6 +30,8 @@ export interface FreshnessOptions {
   readonly logger: Logger;
   /** Called with the hot table's row count after each applied change. */
   readonly onHotRows?: (rows: number) => void;
+  /** The view kept fresh (default `events`). */
+  readonly view?: ViewDef;
 }
 
 export interface Freshness {
@@ -43,6 +45,7 @@ export interface Freshness {
 
 export function createFreshness(options: FreshnessOptions): Freshness {
   const { conn, snapshots, tail, logger } = options;
+  const def = options.view ?? EVENTS_VIEW_DEF;
   let generation = -1;
   let cursor: TailCursor | null = null;
   let hotRows = 0;
@@ -69,16 +72,16 @@ export function createFreshness(options: FreshnessOptions): Freshness {
     let inserted = 0;
     if (reset) {
       await inTransaction(async () => {
-        await conn.run(eventsViewSql(snap.files));
-        await conn.run(`DELETE FROM ${HOT_TABLE}`);
-        inserted = await insertPayloads(conn, read.payloads);
+        await conn.run(eventsViewSql(snap.files, def));
+        await conn.run(`DELETE FROM ${def.hotTable}`);
+        inserted = await insertPayloads(conn, read.payloads, def);
       });
       hotRows = inserted;
       generation = snap.generation;
       logger.debug({ generation, files: snap.files.length, hotRows }, 'query view moved to a new lake generation');
     } else if (read.payloads.length > 0) {
       await inTransaction(async () => {
-        inserted = await insertPayloads(conn, read.payloads);
+        inserted = await insertPayloads(conn, read.payloads, def);
       });
       hotRows += inserted;
     }

@@ -11,6 +11,8 @@ export {
   type QueryParam,
   type QueryParams,
   type QueryResult,
+  type QueryTable,
 } from './engine.js';
+export { DELIVERY_VIEW } from './delivery.js';
 export { formatResult, RESULT_FORMATS, type ResultFormat } from './format.js';
 export type { JsonValue } from './values.js';

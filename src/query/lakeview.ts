@@ -1,6 +1,7 @@
 import { LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
-import { LAKE_COLUMNS } from '../core/schema.js';
+import { LAKE_COLUMNS, type LakeColumn } from '../core/schema.js';
 import type { LakeFile } from '../core/lake.js';
+import type { TableSpec } from '../core/tables.js';
 import { sqlString } from './sandbox.js';
 
 /**
@@ -16,20 +17,49 @@ import { sqlString } from './sandbox.js';
 export const HOT_TABLE = 'hot_events';
 export const EVENTS_VIEW = 'events';
 
-/** Partition columns: name -> DuckDB type. The same on both sides of the union. */
-const PARTITION_TYPES = { dt: 'DATE', hour: 'INTEGER' } as const;
+/**
+ * One view of a lake table (core/tables.ts): `events` over events/ + hot_events, `failed_events` over failed/ +
+ * hot_failed_events (partition dt only). Names come from the code, never from a request.
+ */
+export interface ViewDef {
+  readonly view: string;
+  readonly hotTable: string;
+  readonly columns: readonly LakeColumn[];
+  /** TIMESTAMPTZ column the partition columns derive from (UTC). */
+  readonly timeColumn: string;
+  /** Partition columns: name -> DuckDB type. The same on both sides of the union. */
+  readonly partitions: Readonly<Record<string, 'DATE' | 'INTEGER'>>;
+}
+
+export const EVENTS_VIEW_DEF: ViewDef = {
+  view: EVENTS_VIEW,
+  hotTable: HOT_TABLE,
+  columns: LAKE_COLUMNS,
+  timeColumn: 'ts',
+  partitions: { dt: 'DATE', hour: 'INTEGER' },
+};
+
+/** The view of a table spec: its name, `hot_<name>`, dt (and hour for hourly tables). */
+export function viewDefOf(table: TableSpec): ViewDef {
+  if (table.name === 'events') return EVENTS_VIEW_DEF;
+  return {
+    view: table.name,
+    hotTable: `hot_${table.name}`,
+    columns: table.columns,
+    timeColumn: table.timeColumn,
+    partitions: table.partitioning === 'hour' ? { dt: 'DATE', hour: 'INTEGER' } : { dt: 'DATE' },
+  };
+}
 
 /** Payloads inserted per statement (one bound VARCHAR[] each). */
 const INSERT_CHUNK = 5_000;
 
-const columnList = LAKE_COLUMNS.map((c) => c.name).join(', ');
-
-export function createHotTableSql(): string {
+export function createHotTableSql(def: ViewDef = EVENTS_VIEW_DEF): string {
   const cols = [
-    ...LAKE_COLUMNS.map((c) => `${c.name} ${c.type}`),
-    ...Object.entries(PARTITION_TYPES).map(([n, t]) => `${n} ${t}`),
+    ...def.columns.map((c) => `${c.name} ${c.type}`),
+    ...Object.entries(def.partitions).map(([n, t]) => `${n} ${t}`),
   ];
-  return `CREATE TABLE ${HOT_TABLE} (${cols.join(', ')})`;
+  return `CREATE TABLE ${def.hotTable} (${cols.join(', ')})`;
 }
 
 /**
@@ -38,13 +68,13 @@ export function createHotTableSql(): string {
  * query (measured: about twice the time of the whole dashboard query set on a 720-file lake), while files of one
  * version share one schema by construction. UNION ALL BY NAME across versions only matches column names.
  */
-export function eventsViewSql(files: readonly LakeFile[]): string {
+export function eventsViewSql(files: readonly LakeFile[], def: ViewDef = EVENTS_VIEW_DEF): string {
   const projection = [
-    ...LAKE_COLUMNS.map((c) => `CAST(${c.name} AS ${c.type}) AS ${c.name}`),
-    ...Object.entries(PARTITION_TYPES).map(([n, t]) => `CAST(${n} AS ${t}) AS ${n}`),
+    ...def.columns.map((c) => `CAST(${c.name} AS ${c.type}) AS ${c.name}`),
+    ...Object.entries(def.partitions).map(([n, t]) => `CAST(${n} AS ${t}) AS ${n}`),
   ].join(', ');
-  if (files.length === 0) return `CREATE OR REPLACE VIEW ${EVENTS_VIEW} AS SELECT ${projection} FROM ${HOT_TABLE}`;
-  const hiveTypes = Object.entries(PARTITION_TYPES).map(([n, t]) => `'${n}': ${t}`).join(', ');
+  if (files.length === 0) return `CREATE OR REPLACE VIEW ${def.view} AS SELECT ${projection} FROM ${def.hotTable}`;
+  const hiveTypes = Object.entries(def.partitions).map(([n, t]) => `'${n}': ${t}`).join(', ');
   const bySchema = new Map<number, string[]>();
   for (const f of files) bySchema.set(f.schema, [...(bySchema.get(f.schema) ?? []), f.path]);
   const reads = [...bySchema.keys()]
@@ -56,23 +86,40 @@ export function eventsViewSql(files: readonly LakeFile[]): string {
     );
   // Hot side first: it has every column, so UNION BY NAME keeps schema order and fills NULL for older files.
   return (
-    `CREATE OR REPLACE VIEW ${EVENTS_VIEW} AS SELECT ${projection} ` +
-    `FROM (SELECT * FROM ${HOT_TABLE} UNION ALL BY NAME ${reads.join(' UNION ALL BY NAME ')})`
+    `CREATE OR REPLACE VIEW ${def.view} AS SELECT ${projection} ` +
+    `FROM (SELECT * FROM ${def.hotTable} UNION ALL BY NAME ${reads.join(' UNION ALL BY NAME ')})`
   );
 }
 
-/** JSON structure for from_json: {"event_id":"VARCHAR", ...}. */
-const rowStructure = JSON.stringify(Object.fromEntries(LAKE_COLUMNS.map((c) => [c.name, c.type])));
+/** Partition expressions of hot rows: exactly as the writer partitions (UTC). */
+const PARTITION_EXPR: Record<string, (time: string) => string> = {
+  dt: (t) => `CAST(timezone('UTC', r.${t}) AS DATE)`,
+  hour: (t) => `CAST(hour(timezone('UTC', r.${t})) AS INTEGER)`,
+};
 
 // Invalid JSON payloads are skipped (json_valid); a field of the wrong type becomes NULL (from_json is lenient).
-const insertSql =
-  `INSERT INTO ${HOT_TABLE} (${columnList}, dt, hour) ` +
-  `SELECT ${LAKE_COLUMNS.map((c) => `r.${c.name}`).join(', ')}, ` +
-  `CAST(timezone('UTC', r.ts) AS DATE), CAST(hour(timezone('UTC', r.ts)) AS INTEGER) ` +
-  `FROM (SELECT from_json(p, ${sqlString(rowStructure)}) AS r FROM unnest($1::VARCHAR[]) AS t(p) WHERE json_valid(p))`;
+function insertSqlOf(def: ViewDef): string {
+  /** JSON structure for from_json: {"event_id":"VARCHAR", ...}. */
+  const rowStructure = JSON.stringify(Object.fromEntries(def.columns.map((c) => [c.name, c.type])));
+  const parts = Object.keys(def.partitions);
+  return (
+    `INSERT INTO ${def.hotTable} (${def.columns.map((c) => c.name).join(', ')}, ${parts.join(', ')}) ` +
+    `SELECT ${def.columns.map((c) => `r.${c.name}`).join(', ')}, ` +
+    `${parts.map((p) => PARTITION_EXPR[p]!(def.timeColumn)).join(', ')} ` +
+    `FROM (SELECT from_json(p, ${sqlString(rowStructure)}) AS r FROM unnest($1::VARCHAR[]) AS t(p) WHERE json_valid(p))`
+  );
+}
 
-/** Inserts LakeRow JSON payloads into the hot table; returns the number of rows inserted. */
-export async function insertPayloads(conn: DuckDBConnection, payloads: readonly string[]): Promise<number> {
+const insertSqls = new Map<ViewDef, string>();
+
+/** Inserts row JSON payloads (LakeRows for events) into the hot table; returns the number of rows inserted. */
+export async function insertPayloads(
+  conn: DuckDBConnection,
+  payloads: readonly string[],
+  def: ViewDef = EVENTS_VIEW_DEF,
+): Promise<number> {
+  let insertSql = insertSqls.get(def);
+  if (insertSql === undefined) insertSqls.set(def, (insertSql = insertSqlOf(def)));
   let inserted = 0;
   for (let i = 0; i < payloads.length; i += INSERT_CHUNK) {
     const chunk = payloads.slice(i, i + INSERT_CHUNK);

@@ -48,3 +48,11 @@ function isRunning(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** The pid of a live server holding the data dir's lock, or null (no lock, or a stale one). Never takes the lock. */
+export async function lockOwner(dataDir: string): Promise<number | null> {
+  const owner = Number((await readFile(join(dataDir, LOCK_FILE), 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(owner) || owner <= 0) return null;
+  if (owner === process.pid) return held.has(join(dataDir, LOCK_FILE)) ? owner : null;
+  return isRunning(owner) ? owner : null;
+}

@@ -9,9 +9,15 @@ import { createSpool } from '../buffer/spool/index.js';
 import { createLocalStore } from '../store/local/index.js';
 import { createWriter } from '../writer/index.js';
 import { createQueryEngine, type QueryEngine } from '../query/index.js';
+import { createEnricher } from '../enrich/index.js';
 import { resolveAdminToken } from './admin-token.js';
 import { buildHttp } from './http.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { FAILED_TABLE } from '../core/tables.js';
+import { loadUserIdKey, pseudonymizeUserId } from '../core/pseudonym.js';
+import { createDeadLetterSink } from '../deadletter/index.js';
+import { openFailedPipeline } from './failed-pipeline.js';
+import { forgetPerson, parseForgetRequest } from './forget.js';
 
 export { loadConfig, type ConfigOverrides } from './config-loader.js';
 export { openLakeReader } from './lake-reader.js';
@@ -83,8 +89,13 @@ async function assemble(
     logger: logger.child({ stage: 'writer' }),
     registry,
     ...config.writer,
+    ...(config.retention.days === undefined ? {} : { retentionDays: config.retention.days }),
   });
   opened.push(() => writer.stop());
+  // Dead letters (docs/data-quality.md): their own spool and writer, table failed_events.
+  const failed = await openFailedPipeline(config, dirs.root, store, logger, registry);
+  opened.push(() => failed.spool.close());
+  opened.push(() => failed.writer.stop());
   const query = await createQueryEngine({
     snapshots: { current: async () => writer.snapshot() },
     tail: spool,
@@ -95,16 +106,37 @@ async function assemble(
     maxRows: config.query.maxRows,
     memoryLimit: config.query.duckdbMemoryLimit,
     ...(config.query.threads === undefined ? {} : { threads: config.query.threads }),
+    tables: [{ table: FAILED_TABLE, snapshots: { current: async () => failed.writer.snapshot() }, tail: failed.spool }],
   });
   opened.push(() => query.close());
   await writer.recover();
   writer.start();
+  await failed.writer.recover();
+  failed.writer.start();
+  // forget (POST /api/admin/forget): stored user_ids are pseudonyms when privacy.pseudonymizeUserId is on.
+  const userIdKey = config.privacy.pseudonymizeUserId ? await loadUserIdKey(dirs.root, config.privacy.userIdKey) : null;
+  const forgetDeps = {
+    events: writer,
+    failed: failed.writer,
+    pseudonym: userIdKey === null ? null : (id: string) => pseudonymizeUserId(userIdKey, id),
+  };
+
+  // Enrichment and privacy rules of /collect (docs/enrichment.md): opens the geo database once (~0.2 s).
+  const enricher = await createEnricher({
+    collector: config.collector,
+    enrichment: config.enrichment,
+    privacy: config.privacy,
+    dataDir: dirs.root,
+  });
 
   const http = await buildHttp({
     config,
+    enricher,
     logger,
     registry,
     buffer: spool,
+    ...(config.deadLetter.enabled ? { deadLetters: createDeadLetterSink(failed.spool) } : {}),
+    forget: (body: unknown) => forgetPerson(forgetDeps, parseForgetRequest(body)),
     query,
     adminToken: token.token,
     health: () => {
@@ -126,6 +158,8 @@ async function assemble(
       await http.close();
       await writer.stop(); // final flush: the spool must still be open for it
       await spool.close();
+      await failed.writer.stop();
+      await failed.spool.close();
       await query.close();
       await opened[0]!(); // the data dir lock
       logger.info('stopped');

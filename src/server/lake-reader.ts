@@ -7,6 +7,7 @@ import type { Logger } from '../core/ports.js';
 import { createSpool } from '../buffer/spool/index.js';
 import { createLocalStore } from '../store/local/index.js';
 import { createQueryEngine, type QueryEngine } from '../query/index.js';
+import { FAILED_TABLE } from '../core/tables.js';
 
 /**
  * A read-only view of a data dir for `clicklake query`: the committed Parquet files (from the manifest) plus the
@@ -37,9 +38,22 @@ export async function openLakeReader(
     retryAfterSeconds: 1,
     logger,
   });
+  // Dead letters (view failed_events): their own manifest and spool, read the same way.
+  const failedSnapshots: LakeSnapshotSource = {
+    current: async () => snapshotOf(await readManifest(store, FAILED_TABLE.manifestKey), (key) => store.localPath(key)),
+  };
+  const failedTail = await createSpool({
+    dir: join(root, 'spool-failed'),
+    readOnly: true,
+    segmentBytes: 64 * 1024 * 1024,
+    maxBytes: Number.MAX_SAFE_INTEGER,
+    retryAfterSeconds: 1,
+    logger,
+  });
   const engine = await createQueryEngine({
     snapshots,
     tail,
+    tables: [{ table: FAILED_TABLE, snapshots: failedSnapshots, tail: failedTail }],
     lakeDir: join(root, 'lake'),
     logger,
     timeoutMs: query.timeoutMs,
@@ -53,6 +67,7 @@ export async function openLakeReader(
     close: async () => {
       await closeEngine();
       await tail.close();
+      await failedTail.close();
     },
   });
 }

@@ -1,12 +1,12 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../core/ports.js';
-import { duckdbColumnsStruct } from '../core/schema.js';
+import { EVENTS_TABLE, type TableSpec } from '../core/tables.js';
 import { countDuplicates, removeDuplicates } from './dedupe.js';
-import { LAKE_SELECT_LIST, type ParquetSettings, parquetOptions, sqlString, type WriterDb } from './duckdb.js';
+import { type ParquetSettings, parquetOptions, selectList, sqlIdent, sqlString, type WriterDb } from './duckdb.js';
 import { distinctEventIds } from './ids.js';
 import { writeNdjson } from './ndjson.js';
-import { type PartitionGroup, routePayloads } from './route.js';
+import { type PartitionGroup, routeByColumn } from './route.js';
 
 /**
  * One batch of payloads -> one ZSTD Parquet file per touched hour partition, in a scratch directory, without
@@ -54,16 +54,23 @@ export interface BatchContext {
   /** Local paths of the lake's live files of a partition (for the duplicate check). */
   lakeFiles(partition: string): readonly string[];
   readonly logger: Logger;
+  /** The table written (default: events). */
+  readonly table?: TableSpec;
 }
 
-const COLUMNS = duckdbColumnsStruct();
+/** `columns` argument of read_json for a table: {'event_id': 'VARCHAR', ...}. */
+function columnsStruct(table: TableSpec): string {
+  return '{' + table.columns.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ') + '}';
+}
 
 async function convertPartition(ctx: CopyContext, group: PartitionGroup, ndjson: string): Promise<BatchFile | null> {
   const parquet = ndjson.replace(/\.ndjson$/, '.parquet');
+  const table = ctx.table ?? EVENTS_TABLE;
+  const time = sqlIdent(table.timeColumn);
   const [row] = await ctx.db.all(
-    `COPY (SELECT ${LAKE_SELECT_LIST} FROM read_json(${sqlString(ndjson)}, format = 'newline_delimited', ` +
-      `ignore_errors = true, columns = ${COLUMNS}) WHERE event_id IS NOT NULL ` +
-      `AND ts >= TIMESTAMPTZ ${sqlString(group.hourStart)} AND ts < TIMESTAMPTZ ${sqlString(group.hourEnd)}) ` +
+    `COPY (SELECT ${selectList(table)} FROM read_json(${sqlString(ndjson)}, format = 'newline_delimited', ` +
+      `ignore_errors = true, columns = ${columnsStruct(table)}) WHERE ${sqlIdent(table.idColumn)} IS NOT NULL ` +
+      `AND ${time} >= TIMESTAMPTZ ${sqlString(group.hourStart)} AND ${time} < TIMESTAMPTZ ${sqlString(group.hourEnd)}) ` +
       `TO ${sqlString(parquet)} ${parquetOptions(ctx.parquet)}`,
   );
   const rows = Number(row?.Count ?? 0);
@@ -74,7 +81,7 @@ async function convertPartition(ctx: CopyContext, group: PartitionGroup, ndjson:
 }
 
 /** What the COPYs need: the database and the Parquet settings. */
-export type CopyContext = Pick<BatchContext, 'db' | 'parquet'>;
+export type CopyContext = Pick<BatchContext, 'db' | 'parquet' | 'table'>;
 
 /** A batch whose COPYs are done: its Parquet files, before the duplicate check. */
 export interface CopiedBatch {
@@ -99,8 +106,9 @@ export async function startBatch(
   payloads: readonly Uint8Array[],
   dir: string,
 ): Promise<{ readonly copied: Promise<CopiedBatch> }> {
-  const routing = await routePayloads(payloads);
-  const idsDistinct = distinctEventIds(payloads, routing.order);
+  const table = ctx.table ?? EVENTS_TABLE;
+  const routing = await routeByColumn(payloads, table.timeColumn, table.partitioning);
+  const idsDistinct = table.dedupe ? distinctEventIds(payloads, routing.order) : true;
   const single = routing.groups.length === 1 && routing.rejected === 0;
   const groups = [...routing.groups].sort((a, b) => b.count - a.count);
   const copies: Promise<BatchFile | null>[] = [];
@@ -139,7 +147,7 @@ export async function startBatch(
 export async function checkBatch(ctx: BatchContext, copied: CopiedBatch): Promise<BatchOutput> {
   let files = [...copied.files];
   const rows = files.reduce((n, f) => n + f.rows, 0);
-  if (files.length > 0) {
+  if (files.length > 0 && (ctx.table ?? EVENTS_TABLE).dedupe) {
     const lake = [...new Set(files.flatMap((f) => ctx.lakeFiles(f.partition)))];
     const counts = await countDuplicates(ctx.db, files.map((f) => f.path), lake, { inBatch: !copied.idsDistinct });
     if (counts.inBatch > 0 || counts.inLake > 0) {

@@ -1,7 +1,7 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EVENTS_PREFIX, LAKE_SCHEMA_VERSION, type Manifest, type ManifestFile } from '../core/lake.js';
-import { LAKE_SELECT_LIST, parquetOptions, readLakeFiles, sqlString } from './duckdb.js';
+import type { Manifest, ManifestFile } from '../core/lake.js';
+import { parquetOptions, readLakeFiles, selectList, sqlString } from './duckdb.js';
 import { lakePath, type WriterContext } from './context.js';
 import { withoutPendingDeletes, withSwap } from './manifest-state.js';
 
@@ -53,6 +53,15 @@ export function partitionStartMs(partition: string): number {
   return m ? Date.parse(`${m[1]}T${m[2]}:00:00Z`) : Number.NaN;
 }
 
+const DAY_PARTITION = /^dt=(\d{4}-\d{2}-\d{2})$/;
+
+/** Start and length (ms) of an hour (`dt=.../hour=HH`) or day (`dt=...`) partition; NaN start when neither. */
+export function partitionWindow(partition: string): { start: number; ms: number } {
+  const day = DAY_PARTITION.exec(partition);
+  if (day) return { start: Date.parse(`${day[1]}T00:00:00Z`), ms: 24 * HOUR_MS };
+  return { start: partitionStartMs(partition), ms: HOUR_MS };
+}
+
 /** The files of one partition (in commit order) that the next merge of it would take. */
 export function mergeSelection(files: readonly ManifestFile[], targetBytes: number): ManifestFile[] {
   const out: ManifestFile[] = [];
@@ -75,7 +84,8 @@ export function compactionCandidates(m: Manifest, nowMs: number, policy: Compact
   }
   const out: CompactionCandidate[] = [];
   for (const [partition, files] of byPartition) {
-    const closed = partitionStartMs(partition) + HOUR_MS + policy.graceMs <= nowMs; // false for NaN
+    const window = partitionWindow(partition);
+    const closed = window.start + window.ms + policy.graceMs <= nowMs; // false for NaN
     // An open hour merges its flushed files only: re-sorting its compacted part every few flushes would cost
     // O(hour) each time. The closed hour's final merge takes the compacted pieces too.
     const take = mergeSelection(closed ? files : files.filter((f) => f.compacted !== true), policy.targetBytes);
@@ -100,7 +110,7 @@ export async function compactPartition(ctx: WriterContext, candidate: Compaction
     const merged = join(dir, 'merged.parquet');
     const db = await ctx.db();
     const [row] = await db.all(
-      `COPY (SELECT ${LAKE_SELECT_LIST} FROM ${readLakeFiles(inputs)} ORDER BY ${COMPACTION_ORDER}) ` +
+      `COPY (SELECT ${selectList(ctx.table)} FROM ${readLakeFiles(inputs)} ORDER BY ${ctx.table.sortOrder}) ` +
         `TO ${sqlString(merged)} ${parquetOptions({ zstdLevel: ctx.settings.compactZstdLevel, version: ctx.settings.parquetVersion })}`,
     );
     const rows = Number(row?.Count ?? -1);
@@ -109,11 +119,11 @@ export async function compactPartition(ctx: WriterContext, candidate: Compaction
     }
     const generation = ctx.state.current.generation + 1;
     const file: ManifestFile = {
-      key: `${EVENTS_PREFIX}${candidate.partition}/part-g${generation}-compacted-${ctx.random()}.parquet`,
+      key: `${ctx.table.prefix}${candidate.partition}/part-g${generation}-compacted-${ctx.random()}.parquet`,
       partition: candidate.partition,
       rows,
       bytes: (await stat(merged)).size,
-      schema: LAKE_SCHEMA_VERSION,
+      schema: ctx.table.schemaVersion,
       compacted: true,
     };
     await ctx.store.putFile(file.key, merged);

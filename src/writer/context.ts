@@ -1,4 +1,5 @@
 import type { Clock, EventBuffer, Logger, ObjectStore } from '../core/ports.js';
+import type { TableSpec } from '../core/tables.js';
 import type { WriterDb } from './duckdb.js';
 import type { ManifestState } from './manifest-state.js';
 import type { WriterMetrics } from './metrics.js';
@@ -19,11 +20,15 @@ export interface WriterSettings {
   readonly compactZstdLevel: number;
   /** Parquet format version: v2 adds the DELTA encodings (smaller timestamps and ids, faster to write). */
   readonly parquetVersion: 'v1' | 'v2';
+  /** Partitions whose day ended more than this many days ago are removed (retention.ts); null keeps everything. */
+  readonly retentionDays: number | null;
 }
 
 /** What the writer's steps (flush, compaction, recovery) share; built once by createWriter. */
 export interface WriterContext {
   readonly buffer: EventBuffer;
+  /** The table this writer writes (core/tables.ts): its key prefix, manifest, columns and partitioning. */
+  readonly table: TableSpec;
   readonly store: ObjectStore;
   /** Scratch space owned by the writer: NDJSON, Parquet before it is put, DuckDB spill files. */
   readonly tmpDir: string;

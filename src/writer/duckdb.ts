@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { LAKE_COLUMNS } from '../core/schema.js';
+import type { TableSpec } from '../core/tables.js';
 
 /**
  * The writer's own DuckDB: an in-memory instance used only to turn NDJSON into Parquet and to merge Parquet files.
@@ -21,7 +22,8 @@ import { LAKE_COLUMNS } from '../core/schema.js';
  * sqlString, identifiers through sqlIdent.
  */
 export interface WriterSql {
-  run(sql: string): Promise<void>;
+  /** `params` are bound ($1, ...): values from outside (forget's ids) never enter the SQL text. */
+  run(sql: string, params?: readonly string[]): Promise<void>;
   /** Rows as JSON values (BIGINT as string). */
   all(sql: string): Promise<Record<string, unknown>[]>;
 }
@@ -65,8 +67,8 @@ class Pool {
 
 function sqlOf(conn: DuckDBConnection): WriterSql {
   return {
-    async run(sql) {
-      await conn.run(sql);
+    async run(sql, params) {
+      await conn.run(sql, params === undefined ? undefined : [...params]);
     },
     async all(sql) {
       return (await conn.runAndReadAll(sql)).getRowObjectsJson();
@@ -142,6 +144,11 @@ export function sqlList(paths: readonly string[]): string {
 
 /** The lake columns in schema order, quoted: what every Parquet file of the lake holds, in this order. */
 export const LAKE_SELECT_LIST = LAKE_COLUMNS.map((c) => sqlIdent(c.name)).join(', ');
+
+/** A table's columns in file order, quoted (LAKE_SELECT_LIST for events). */
+export function selectList(table: TableSpec): string {
+  return table.columns.map((c) => sqlIdent(c.name)).join(', ');
+}
 
 /** read_parquet over lake files: never derive dt/hour from the paths, tolerate files of older schema versions. */
 export function readLakeFiles(paths: readonly string[], extra = ''): string {

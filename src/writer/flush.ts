@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EVENTS_PREFIX, LAKE_SCHEMA_VERSION, type ManifestFile } from '../core/lake.js';
+import type { ManifestFile } from '../core/lake.js';
 import type { BufferCheckpoint } from '../core/ports.js';
 import { type BatchFile, checkBatch, type CopiedBatch, startBatch } from './batch.js';
 import { lakePath, type WriterContext } from './context.js';
@@ -42,9 +42,9 @@ async function putFiles(ctx: WriterContext, files: readonly BatchFile[], id: str
     for (let i = next++; i < files.length; i = next++) {
       const f = files[i]!;
       const bytes = (await stat(f.path)).size;
-      const key = `${EVENTS_PREFIX}${f.partition}/part-${id}-${ctx.random()}.parquet`;
+      const key = `${ctx.table.prefix}${f.partition}/part-${id}-${ctx.random()}.parquet`;
       await ctx.store.putFile(key, f.path);
-      out[i] = { key, partition: f.partition, rows: f.rows, bytes, schema: LAKE_SCHEMA_VERSION };
+      out[i] = { key, partition: f.partition, rows: f.rows, bytes, schema: ctx.table.schemaVersion };
     }
   };
   await Promise.all(Array.from({ length: Math.min(PUT_CONCURRENCY, files.length) }, worker));
@@ -84,7 +84,8 @@ async function prepareNext(ctx: WriterContext, after: BufferCheckpoint | null, b
   const dir = join(ctx.tmpDir, `batch-${ctx.random()}`);
   await mkdir(dir, { recursive: true });
   try {
-    const { copied } = await startBatch({ db: await ctx.db(), parquet: parquetSettings(ctx) }, batch.payloads, dir);
+    const copy = { db: await ctx.db(), parquet: parquetSettings(ctx), table: ctx.table };
+    const { copied } = await startBatch(copy, batch.payloads, dir);
     copied.catch(() => undefined); // awaited by commitOne, or by discard after a failure
     return { checkpoint: batch.checkpoint, records: batch.payloads.length, dir, copied, started };
   } catch (err) {
@@ -117,6 +118,7 @@ async function commitOne(ctx: WriterContext, p: Pending, buffer: Exclusive): Pro
       parquet: parquetSettings(ctx),
       lakeFiles: (partition) => live.filter((f) => f.partition === partition).map((f) => lakePath(ctx, f.key)),
       logger: ctx.logger,
+      table: ctx.table,
     },
     copied,
   );

@@ -2,4 +2,6 @@
 export { createWriter } from './writer.js';
 export type { CycleResult, Writer, WriterOptions } from './writer.js';
 export type { FlushResult } from './flush.js';
+export type { ForgetFilter, ForgetResult } from './forget.js';
+export type { RetentionResult } from './retention.js';
 export type { CommitListener } from './manifest-state.js';

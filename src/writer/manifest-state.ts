@@ -22,6 +22,8 @@ export class ManifestState {
     private readonly store: ObjectStore,
     private readonly logger: Logger,
     private readonly onChange: (manifest: Manifest) => void,
+    /** The table's manifest key (core/tables.ts). */
+    private readonly manifestKey: string = MANIFEST_KEY,
   ) {}
 
   get current(): Manifest {
@@ -40,7 +42,7 @@ export class ManifestState {
     if (next.generation !== this.#current.generation + 1) {
       throw new Error(`manifest generation ${next.generation} does not follow ${this.#current.generation}`);
     }
-    await this.store.putBytes(MANIFEST_KEY, new TextEncoder().encode(`${JSON.stringify(next)}\n`));
+    await this.store.putBytes(this.manifestKey, new TextEncoder().encode(`${JSON.stringify(next)}\n`));
     this.#current = next;
     this.onChange(next);
     this.#notify();
@@ -93,6 +95,18 @@ export function withSwap(m: Manifest, replaced: readonly string[], merged: Manif
   const gone = new Set(replaced);
   return next(m, clock, {
     files: [...m.files.filter((f) => !gone.has(f.key)), merged],
+    pendingDeletes: [...m.pendingDeletes, ...replaced.filter((k) => !m.pendingDeletes.includes(k))],
+  });
+}
+
+/**
+ * Retention and forget: `replaced` leave the live set for pendingDeletes (a query on an older snapshot may still read
+ * them), `added` (rewritten files, possibly none) join it.
+ */
+export function withReplaced(m: Manifest, replaced: readonly string[], added: readonly ManifestFile[], clock: Clock): Manifest {
+  const gone = new Set(replaced);
+  return next(m, clock, {
+    files: [...m.files.filter((f) => !gone.has(f.key)), ...added],
     pendingDeletes: [...m.pendingDeletes, ...replaced.filter((k) => !m.pendingDeletes.includes(k))],
   });
 }

@@ -1,6 +1,6 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EVENTS_PREFIX, readManifest } from '../core/lake.js';
+import { readManifest } from '../core/lake.js';
 import type { WriterContext } from './context.js';
 import { withoutPendingDeletes } from './manifest-state.js';
 
@@ -35,11 +35,11 @@ const DONE: Record<RecoveryMode, string> = {
 export async function recoverLake(ctx: WriterContext, opts: { mode: RecoveryMode }): Promise<void> {
   const { store, state, logger } = ctx;
   const startup = opts.mode !== 'resync'; // stop: no reader is left, as at startup
-  const manifest = await readManifest(store);
+  const manifest = await readManifest(store, ctx.table.manifestKey);
   const live = new Set(manifest.files.map((f) => f.key));
   const pending = new Set(manifest.pendingDeletes);
   let orphans = 0;
-  for (const object of await store.list(EVENTS_PREFIX)) {
+  for (const object of await store.list(ctx.table.prefix)) {
     if (live.has(object.key) || pending.has(object.key)) continue; // retired files: below, without a warning
     logger.warn({ key: object.key, bytes: object.size }, 'writer: deleting an object the manifest does not list (crash leftover)');
     await store.delete(object.key);
@@ -80,7 +80,7 @@ async function cleanScratch(tmpDir: string): Promise<void> {
     return;
   }
   for (const name of names) {
-    if (name.startsWith('batch-') || name.startsWith('compact-')) {
+    if (name.startsWith('batch-') || name.startsWith('compact-') || name.startsWith('forget-')) {
       await rm(join(tmpDir, name), { recursive: true, force: true });
     }
   }

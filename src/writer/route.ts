@@ -189,3 +189,70 @@ export async function routePayloads(payloads: readonly Uint8Array[]): Promise<Ro
   }
   return { groups, order, rejected };
 }
+
+/**
+ * Routing of another table (core/tables.ts): by the UTC time of its `timeColumn`, read with JSON.parse, into hour
+ * or day partitions (`dt=YYYY-MM-DD`). Those tables (dead letters) are small, so they take the slow path only; the
+ * events table keeps the byte-level fast path above.
+ */
+export async function routeByColumn(
+  payloads: readonly Uint8Array[],
+  timeColumn: string,
+  partitioning: 'hour' | 'day',
+): Promise<Routing> {
+  if (timeColumn === 'ts' && partitioning === 'hour') return routePayloads(payloads);
+  const span = partitioning === 'day' ? 24 : 1;
+  const slots = new Int32Array(payloads.length);
+  const byStart = new Map<number, number>();
+  const groups: PartitionGroup[] = [];
+  let rejected = 0;
+  for (let i = 0; i < payloads.length; i++) {
+    if (i > 0 && i % YIELD_EVERY === 0) await yieldToLoop();
+    const hour = slowHourOf(payloads[i]!, timeColumn);
+    if (hour === null) {
+      slots[i] = -1;
+      rejected++;
+      continue;
+    }
+    const start = Math.floor(hour / span) * span;
+    let slot = byStart.get(start);
+    if (slot === undefined) {
+      slot = groups.length;
+      byStart.set(start, slot);
+      const g = groupFor(start);
+      groups.push(
+        span === 1 ? g : { ...g, partition: `dt=${g.hourStart.slice(0, 10)}`, hourEnd: `${hourKey(start + span)}:00:00Z` },
+      );
+    }
+    groups[slot]!.count++;
+    slots[i] = slot;
+  }
+  const bySlot = [...groups];
+  groups.sort((a, b) => a.hour - b.hour);
+  let start = 0;
+  for (const g of groups) {
+    g.start = start;
+    start += g.count;
+  }
+  const next = Int32Array.from(bySlot, (g) => g.start);
+  const order = new Int32Array(start);
+  for (let i = 0; i < payloads.length; i++) {
+    const slot = slots[i]!;
+    if (slot >= 0) order[next[slot]!++] = i;
+  }
+  return { groups, order, rejected };
+}
+
+function slowHourOf(payload: Uint8Array, key: string): number | null {
+  let value: unknown;
+  try {
+    value = (JSON.parse(asBuffer(payload).toString('utf8')) as Record<string, unknown> | null)?.[key];
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'string' || !ISO_TS.test(value)) return null;
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) return null;
+  const year = new Date(ms).getUTCFullYear();
+  return year >= 0 && year <= 9999 ? Math.floor(ms / HOUR_MS) : null;
+}

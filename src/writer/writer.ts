@@ -26,14 +26,19 @@
  *    held as the buffer's bytes (never decoded into strings) only while it is routed and written as NDJSON, one batch
  *    at a time; NDJSON is written through a 4 MiB buffer; DuckDB runs under duckdbMemoryLimit and spills to tmpDir.
  *    A backlog is written batch after batch (at most four between poll and commit, flush.ts), never read at once.
- * 5. One thing at a time. Flushes, compactions, purges and recoveries of one writer run strictly one after another
+ * 5. One thing at a time. Flushes, compactions, purges, retention, forgets and recoveries of one writer run strictly one after another
  *    (a promise queue); start()'s timer never starts a cycle while one runs. One writer per lake.
- * 6. Files are only deleted when no committed manifest lists them: leftovers at recovery, and compacted-away files
- *    deleteGraceMs after the manifest that retired them, so a query planned on the older snapshot can finish, or at
- *    stop(), when the server no longer runs queries (a gracefully stopped lake holds exactly the manifest's files).
+ * 6. Files are only deleted when no committed manifest lists them: leftovers at recovery, and retired files
+ *    (compacted away, expired by retention, rewritten by forget) deleteGraceMs after the manifest that retired them,
+ *    so a query planned on the older snapshot can finish, or at stop(), when the server no longer runs queries (a
+ *    gracefully stopped lake holds exactly the manifest's files).
+ * 7. One writer per table (core/tables.ts): events and failed_events each have their own buffer, manifest, key
+ *    prefix and tmpDir, and the same protocol. Retention (retention.ts) and forget (forget.ts) change the lake only
+ *    through a manifest commit, inside the serial queue of constraint 5.
  *
  * Module map: flush.ts (the pipelined poll/convert/commit loops), batch.ts (NDJSON -> Parquet), dedupe.ts (the
- * duplicate check), route.ts (payload bytes -> hour), ndjson.ts, compaction.ts (policy and merge), recovery.ts,
+ * duplicate check), route.ts (payload bytes -> hour), ndjson.ts, compaction.ts (policy and merge), retention.ts,
+ * forget.ts, recovery.ts,
  * manifest-state.ts (commits and listeners), duckdb.ts (the database and its connections), metrics.ts;
  * testing/ holds an in-memory EventBuffer and fixtures for tests.
  */
@@ -43,16 +48,26 @@ import type { Registry } from 'prom-client';
 import { Registry as PromRegistry } from 'prom-client';
 import type { LakeSnapshot, Manifest } from '../core/lake.js';
 import type { Clock, EventBuffer, Logger, ObjectStore } from '../core/ports.js';
+import { EVENTS_TABLE, type TableSpec } from '../core/tables.js';
 import { compactUpTo, purgeRetired } from './compaction.js';
 import type { WriterContext, WriterSettings } from './context.js';
 import { openWriterDb, type WriterDb } from './duckdb.js';
 import { type FlushResult, flushPending } from './flush.js';
 import { type CommitListener, lakeTotals, ManifestState } from './manifest-state.js';
 import { createWriterMetrics, type WriterOp } from './metrics.js';
+import { type ForgetFilter, type ForgetResult, forgetRows } from './forget.js';
 import { recoverLake } from './recovery.js';
+import { applyRetention, type RetentionResult } from './retention.js';
 
 export interface WriterOptions {
   readonly buffer: EventBuffer;
+  /**
+   * The table written (core/tables.ts; default events): key prefix, manifest, columns, partitioning. One writer per
+   * table, each with its own buffer, tmpDir and manifest.
+   */
+  readonly table?: TableSpec;
+  /** Partitions whose day ended more than this many days ago are removed (retention.ts); unset keeps everything. */
+  readonly retentionDays?: number;
   readonly store: ObjectStore;
   /** Scratch directory owned by the writer (created when missing). Best on the lake's filesystem (puts are renames). */
   readonly tmpDir: string;
@@ -92,6 +107,8 @@ export interface WriterOptions {
 }
 
 export interface CycleResult extends FlushResult {
+  /** Files removed from the manifest by retention this cycle. */
+  readonly expired: number;
   /** Partitions compacted this cycle (0 or 1). */
   readonly compacted: number;
   /** Compacted-away files deleted this cycle. */
@@ -105,8 +122,18 @@ export interface Writer {
   flush(): Promise<FlushResult>;
   /** Compacts every qualifying partition; returns how many. */
   compact(): Promise<number>;
-  /** What start()'s timer runs: flush, delete compacted files past their grace period, compact one partition. */
+  /**
+   * What start()'s timer runs: flush, apply retention, delete retired files past their grace period, compact one
+   * partition.
+   */
   cycle(): Promise<CycleResult>;
+  /** Applies retention now (recover() and cycle() do it too); a no-op without retentionDays. */
+  retain(): Promise<RetentionResult>;
+  /**
+   * Removes the rows matching `filter` from every live file (forget.ts): flushes the buffer first, so every event
+   * acknowledged before the call is covered, then rewrites the affected files in one manifest commit.
+   */
+  forget(filter: ForgetFilter): Promise<ForgetResult>;
   /** The committed lake: files as local paths, for queries. */
   snapshot(): LakeSnapshot;
   /** The committed manifest as this writer knows it. */
@@ -142,20 +169,23 @@ export function createWriter(options: WriterOptions): Writer {
     zstdLevel: options.zstdLevel ?? 1,
     compactZstdLevel: options.compactZstdLevel ?? 3,
     parquetVersion: options.parquetVersion ?? 'v2',
+    retentionDays: options.retentionDays ?? null,
   };
+  const table = options.table ?? EVENTS_TABLE;
   const metrics = createWriterMetrics(options.registry ?? new PromRegistry(), () => {
     const oldest = buffer.stats().oldestPendingMs;
     return oldest === null ? 0 : Math.max(0, (clock() - oldest) / 1000);
-  });
+  }, table.metricsPrefix);
   const state = new ManifestState(options.store, logger, (m) => {
     const totals = lakeTotals(m);
     metrics.lakeFiles.set(totals.files);
     metrics.lakeBytes.set(totals.bytes);
-  });
+  }, table.manifestKey);
 
   let dbOpening: Promise<WriterDb> | null = null;
   const ctx: WriterContext = {
     buffer,
+    table,
     store: options.store,
     tmpDir: options.tmpDir,
     logger,
@@ -247,6 +277,8 @@ export function createWriter(options: WriterOptions): Writer {
         await guarded('recover', () => recoverLake(ctx, { mode: 'startup' }));
         recovered = true;
         resync = false;
+        // Retention is checked at start; a failure is logged and counted, and the next cycle retries it.
+        await guarded('retention', () => applyRetention(ctx)).catch(() => undefined);
         // Open DuckDB now rather than in the first flush; a failure surfaces (and is retried) at first use.
         ctx.db().catch(() => undefined);
       });
@@ -266,9 +298,24 @@ export function createWriter(options: WriterOptions): Writer {
     cycle() {
       return op(async () => {
         const flushed = await doFlush();
+        const expired = (await guarded('retention', () => applyRetention(ctx))).files;
         const purged = await guarded('purge', () => purgeRetired(ctx));
         const compacted = await guarded('compact', () => compactUpTo(ctx, 1));
-        return { ...flushed, purged, compacted };
+        return { ...flushed, expired, purged, compacted };
+      });
+    },
+
+    retain() {
+      return op(async () => {
+        await consistent();
+        return guarded('retention', () => applyRetention(ctx));
+      });
+    },
+
+    forget(filter) {
+      return op(async () => {
+        await doFlush();
+        return guarded('forget', () => forgetRows(ctx, filter));
       });
     },
 

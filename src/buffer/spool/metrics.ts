@@ -23,10 +23,13 @@ const FSYNC_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02
 export function createSpoolMetrics(
   registry: Registry,
   sample: () => { readonly bytes: number; readonly segments: number },
+  /** Inserted after `clicklake_` (e.g. 'failed_' for the dead-letter spool): one spool per registry and prefix. */
+  prefix = '',
 ): SpoolMetrics {
   const registers = [registry];
+  const n = (name: string) => name.replace(/^clicklake_/, `clicklake_${prefix}`);
   new Gauge({
-    name: 'clicklake_spool_bytes',
+    name: n('clicklake_spool_bytes'),
     help: 'Bytes held by spool segment files (uncommitted data plus headers)',
     registers,
     collect() {
@@ -34,7 +37,7 @@ export function createSpoolMetrics(
     },
   });
   new Gauge({
-    name: 'clicklake_spool_segments',
+    name: n('clicklake_spool_segments'),
     help: 'Number of spool segment files, the active one included',
     registers,
     collect() {
@@ -43,33 +46,33 @@ export function createSpoolMetrics(
   });
   return {
     fsyncSeconds: new Histogram({
-      name: 'clicklake_spool_fsync_seconds',
+      name: n('clicklake_spool_fsync_seconds'),
       help: 'Duration of the fdatasync of one group commit',
       buckets: FSYNC_BUCKETS,
       registers,
     }),
     appendedRecords: new Counter({
-      name: 'clicklake_spool_appended_records_total',
+      name: n('clicklake_spool_appended_records_total'),
       help: 'Records durably appended (acknowledged)',
       registers,
     }),
     groupCommits: new Counter({
-      name: 'clicklake_spool_group_commits_total',
+      name: n('clicklake_spool_group_commits_total'),
       help: 'Successful group commits (one write and one fdatasync each)',
       registers,
     }),
     corruptRecords: new Counter({
-      name: 'clicklake_spool_corrupt_records_total',
+      name: n('clicklake_spool_corrupt_records_total'),
       help: 'Torn or corrupt records and segment headers found (each cut a segment short or set it aside)',
       registers,
     }),
     truncatedBytes: new Counter({
-      name: 'clicklake_spool_truncated_bytes_total',
+      name: n('clicklake_spool_truncated_bytes_total'),
       help: 'Bytes dropped by recovery: torn/corrupt tails truncated and corrupt segments set aside',
       registers,
     }),
     appendsRejected: new Counter({
-      name: 'clicklake_spool_appends_rejected_total',
+      name: n('clicklake_spool_appends_rejected_total'),
       help: 'Append calls refused, by reason (full: size bound or ENOSPC, io: I/O error, closed: shutting down)',
       labelNames: ['reason'],
       registers,

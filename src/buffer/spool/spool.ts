@@ -76,6 +76,8 @@ export interface SpoolOptions {
   readonly io?: SpoolIo;
   /** Tail a directory another process writes: no recovery, no writes; only readUncommitted, stats and close. */
   readonly readOnly?: boolean;
+  /** Inserted after `clicklake_` in the metric names ('failed_' for the dead-letter spool); default ''. */
+  readonly metricsPrefix?: string;
 }
 
 export interface Spool extends EventBuffer {
@@ -96,7 +98,7 @@ export async function createSpool(options: SpoolOptions): Promise<Spool> {
   const metrics = createSpoolMetrics(options.registry ?? new Registry(), () => ({
     bytes: table.bytes,
     segments: table.count,
-  }));
+  }), options.metricsPrefix);
   await io.mkdir(options.dir);
   const recovered = await recoverSegments({ dir: options.dir, io, logger, metrics });
   table.reserveUpTo(recovered.highestId);

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../../../core/errors.js';
+import type { RequestEnrichment } from '../../../core/ports.js';
 import { compileOriginPolicy, normalizeOrigin, type OriginPolicy, type SiteOriginsConfig } from '../../origins.js';
 import { FIELD_LIMITS as L, type NativeLimits } from './limits.js';
 import { cleanText, truncate } from './text.js';
@@ -25,6 +26,11 @@ export interface NormalizeContextInput {
    * or escaping. Default false (every row is checked). Setting it wrongly would store unclean text.
    */
   readonly plain?: boolean;
+  /**
+   * The enrichment step of this request (Enricher.forRequest), run on each row before it is encoded; absent: the
+   * enrichment columns stay NULL and nothing is rewritten.
+   */
+  readonly enrichment?: RequestEnrichment | null;
 }
 
 export interface NormalizeContext {
@@ -38,6 +44,8 @@ export interface NormalizeContext {
   readonly newId: () => string;
   readonly limits: NativeLimits;
   readonly policy: OriginPolicy;
+  /** The request's enrichment step; may be set after creation (it needs the cleaned userAgent above). */
+  enrichment: RequestEnrichment | null;
   /** One-entry cache of the URL parts: the events of a batch mostly share their page URL. */
   lastUrl: string | null;
   lastHost: string | null;
@@ -63,6 +71,7 @@ export function createNormalizeContext(input: NormalizeContextInput): NormalizeC
     newId: input.newId,
     limits: input.limits,
     policy: isPolicy(input.sites) ? input.sites : compileOriginPolicy(input.sites),
+    enrichment: input.enrichment ?? null,
     lastUrl: null,
     lastHost: null,
     lastPath: null,

@@ -177,7 +177,8 @@ describe('normalizeEvent', () => {
   });
 
   it('measures maxEventBytes on the stored row', () => {
-    const small = ctx({ limits: { maxBodyBytes: 1 << 20, maxEventsPerRequest: 500, maxEventBytes: 700, maxClockSkewMs: DAY } });
+    // A minimal row of lake schema v2 is ~1030 bytes; the 300-character title takes it over 1300.
+    const small = ctx({ limits: { maxBodyBytes: 1 << 20, maxEventsPerRequest: 500, maxEventBytes: 1300, maxClockSkewMs: DAY } });
     assert.ok('row' in normalizeEvent({ type: 'click' }, small));
     const r = normalizeEvent({ type: 'click', title: 'x'.repeat(300) }, small);
     assert.ok(!('row' in r) && r.code === 'CLK_ERR_EVENT_TOO_LARGE');

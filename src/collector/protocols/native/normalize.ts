@@ -60,6 +60,15 @@ function parseUrl(url: string | null, ctx: NormalizeContext): void {
   }
 }
 
+/**
+ * The tracker reports events it had to drop in a `queue_overflow` event as props.dropped (docs/tracker.md); that
+ * count fills the `dropped` column. Lenient: anything but a non-negative 32-bit integer is left in properties only.
+ */
+function reportedDrops(props: unknown): number | null {
+  const n = props !== null && typeof props === 'object' ? (props as { dropped?: unknown }).dropped : undefined;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 2_147_483_647 ? n : null;
+}
+
 function trimmed(s: string | null): string | null {
   if (s === null) return null;
   const t = s.trim();
@@ -75,7 +84,7 @@ function build(e: Record<string, unknown>, ctx: NormalizeContext): NormalizeResu
   }
   const tsIn = e.ts;
   // sent_at is validated (it is part of the protocol; the enrichment stage corrects clock skew with it) but not stored.
-  clientTime(e.sent_at, 'sent_at', L.time_string);
+  const sentAt = clientTime(e.sent_at, 'sent_at', L.time_string);
   const clientTs = clientTime(tsIn, 'ts', L.time_string);
   const clientTsIso = clientTs === null ? null : isoOf(tsIn as string | number, clientTs);
   const sane = clientTs !== null && Math.abs(clientTs - ctx.receivedAt) <= ctx.limits.maxClockSkewMs;
@@ -123,7 +132,7 @@ function build(e: Record<string, unknown>, ctx: NormalizeContext): NormalizeResu
     timezone: str(e.timezone, 'timezone', L.timezone),
     user_agent: ctx.userAgent,
     properties: props.json,
-    // Enrichment columns (schema v2): filled by the enrichment step when one is configured.
+    // Enrichment columns (schema v2): filled by ctx.enrichment when one is configured.
     browser: null,
     browser_version: null,
     os: null,
@@ -145,8 +154,11 @@ function build(e: Record<string, unknown>, ctx: NormalizeContext): NormalizeResu
     utm_term: null,
     utm_content: null,
     click_id_type: null,
-    dropped: integer(e.dropped, 'dropped', 0, 2_147_483_647),
+    dropped:
+      integer(e.dropped, 'dropped', 0, 2_147_483_647) ?? (type === 'queue_overflow' ? reportedDrops(e.props) : null),
   };
+  // Enrichment and privacy rules (src/enrich/ through the Enricher port): may rewrite ids, URLs and times.
+  if (ctx.enrichment !== null) ctx.enrichment.enrichRow(row, clientTs, sentAt);
   const json = encodeRow(row, ctx.plain, ctx.userAgentJson);
   // A UTF-16 code unit is at most 3 UTF-8 bytes, so short rows need no byte count.
   if (json.length * 3 > ctx.limits.maxEventBytes) {

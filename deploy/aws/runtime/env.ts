@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { configSchema } from '../../../src/core/config.js';
+
+/**
+ * The environment variables the CDK stack sets on the Lambda functions (lib/stack.ts writes them, the handlers in
+ * lambda/ read them through these schemas; nothing else reads process.env).
+ */
+const int = (min: number) => z.coerce.number().int().min(min);
+
+export const collectEnvSchema = z.object({
+  CLICKLAKE_TABLE: z.string().min(1),
+  CLICKLAKE_SLICE_SECONDS: int(1),
+  CLICKLAKE_SHARDS: int(1),
+  CLICKLAKE_TTL_DAYS: int(1),
+  /** JSON of the Clicklake config keys the collector uses: { collector, sites } (src/core/config.ts). */
+  CLICKLAKE_COLLECTOR_CONFIG: z.string().default('{}'),
+});
+
+export const processEnvSchema = z.object({
+  CLICKLAKE_TABLE: z.string().min(1),
+  CLICKLAKE_BUCKET: z.string().min(1),
+  CLICKLAKE_SLICE_SECONDS: int(1),
+  CLICKLAKE_SHARDS: int(1),
+  CLICKLAKE_MARGIN_SECONDS: int(0),
+  CLICKLAKE_MAX_SLICES: int(1),
+  CLICKLAKE_LOOKBACK_SLICES: int(1),
+});
+
+/** The collector settings and sites of a Clicklake config (defaults filled, unknown keys rejected). */
+export function collectorConfig(json: string) {
+  const raw = JSON.parse(json) as { collector?: unknown; sites?: unknown };
+  const parsed = configSchema.parse({ collector: raw.collector ?? {}, sites: raw.sites ?? {} });
+  return { collector: parsed.collector, sites: parsed.sites };
+}

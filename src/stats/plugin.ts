@@ -1,0 +1,74 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ClicklakeError } from '../core/errors.js';
+import type { Clock, Logger, SqlRunner } from '../core/ports.js';
+import { createLiveHub } from './live.js';
+import { savedRoutes } from './saved-routes.js';
+import { openSavedStore } from './store.js';
+import { streamRoutes } from './stream.js';
+import { parseStatsQuery, toSearchParams, type NamedQuery, type StatsQuery } from './params.js';
+import { NAMED_QUERIES } from './queries/index.js';
+
+/**
+ * The dashboard query API: one `GET` route per named query (queries/index.ts). The plugin parses the common
+ * parameters, rejects unknown ones, runs the query and wraps the answer in the envelope
+ * `{ site, from, to, filters, data }` (docs/dashboard-api.md). Authentication is the enclosing scope's job
+ * (src/server/http.ts registers this plugin behind the /api auth hook).
+ */
+export interface StatsPluginOptions {
+  readonly sql: SqlRunner;
+  /** Defaults to NAMED_QUERIES. */
+  readonly queries?: readonly NamedQuery[];
+  readonly clock?: Clock;
+  /** Where dashboards.json (saved funnels and queries) lives; without it the funnel and saved-item routes are off. */
+  readonly dataDir?: string;
+  /** For the live stream's poller and the saved-items store. */
+  readonly logger?: Logger;
+}
+
+const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silentLogger };
+
+export const COMMON_PARAMS = ['site', 'from', 'to', 'filter', 'limit'] as const;
+
+function rejectUnknown(params: URLSearchParams, allowed: ReadonlySet<string>): void {
+  for (const key of new Set(params.keys())) {
+    if (!allowed.has(key)) {
+      throw new ClicklakeError('CLK_ERR_BAD_REQUEST', `${key.slice(0, 60)}: unknown parameter (allowed: ${[...allowed].join(', ') || 'none'})`);
+    }
+  }
+}
+
+function rawQuery(request: FastifyRequest): URLSearchParams {
+  const i = request.url.indexOf('?');
+  return i < 0 ? new URLSearchParams() : toSearchParams(request.url.slice(i + 1));
+}
+
+export async function statsPlugin(app: FastifyInstance, options: StatsPluginOptions): Promise<void> {
+  const clock = options.clock ?? Date.now;
+  for (const named of options.queries ?? NAMED_QUERIES) {
+    const usesCommon = named.common !== false;
+    const allowed = new Set<string>([...(usesCommon ? COMMON_PARAMS : []), ...(named.extraParams ?? [])]);
+    app.get(named.path, async (request, reply) => {
+      // Parse the raw query string ourselves: repeated keys (filter=...&filter=...) keep their order.
+      const params = rawQuery(request);
+      rejectUnknown(params, allowed);
+      void reply.header('Cache-Control', 'no-store');
+      if (!usesCommon) return { data: await named.run(options.sql, null as unknown as StatsQuery, params) };
+      const q = parseStatsQuery(params, clock());
+      const data = await named.run(options.sql, q, params);
+      return {
+        site: q.site,
+        from: q.from,
+        to: q.to,
+        filters: q.filters.map((f) => ({ name: f.name, op: f.op, value: f.value })),
+        data,
+      };
+    });
+  }
+  // Live event stream (SSE), funnels and saved items: src/stats/stream.ts, saved-routes.ts.
+  const logger = options.logger ?? silentLogger;
+  await app.register(streamRoutes, { live: createLiveHub({ sql: options.sql, logger, clock }) });
+  if (options.dataDir !== undefined) {
+    const store = await openSavedStore({ dir: options.dataDir, logger, clock });
+    await app.register(savedRoutes, { sql: options.sql, store, clock });
+  }
+}

@@ -1,0 +1,55 @@
+import type { SqlRunner } from '../../core/ports.js';
+import { eventScope, type NamedQuery, type StatsQuery } from '../params.js';
+import { mergeParams, num, str } from '../sql.js';
+
+/**
+ * GET /api/stats/audience: visitors (distinct anonymous_id of matching events) per device type, browser, OS,
+ * country, language and screen size ("<screen_w>x<screen_h>"), most visitors first; NULL is "(none)".
+ * One scan with GROUPING SETS.
+ */
+
+/** Table name in the response -> SQL expression over lake columns (the allow-list of this query). */
+export const AUDIENCE_DIMENSIONS = {
+  devices: 'device_type',
+  browsers: 'browser',
+  os: 'os',
+  countries: 'country',
+  languages: 'language',
+  screens: "CASE WHEN screen_w IS NULL OR screen_h IS NULL THEN NULL ELSE screen_w::VARCHAR || 'x' || screen_h::VARCHAR END",
+} as const;
+
+type Table = keyof typeof AUDIENCE_DIMENSIONS;
+const TABLES = Object.keys(AUDIENCE_DIMENSIONS) as Table[];
+
+const audienceSql = (scope: string) => `
+WITH ev AS (
+  SELECT anonymous_id, ${TABLES.map((t) => `${AUDIENCE_DIMENSIONS[t]} AS ${t}`).join(', ')}
+  FROM events WHERE ${scope}
+),
+g AS (
+  SELECT ${TABLES.map((t, i) => `CASE WHEN grouping(${t}) = 0 THEN ${i} ELSE -1 END`).reduce((a, b) => `greatest(${a}, ${b})`)} AS dim,
+    coalesce(${TABLES.join(', ')}) AS value_raw,
+    count(DISTINCT anonymous_id) AS visitors
+  FROM ev
+  GROUP BY GROUPING SETS (${TABLES.map((t) => `(${t})`).join(', ')})
+)
+SELECT dim, coalesce(value_raw, '(none)') AS value, visitors FROM g
+QUALIFY row_number() OVER (PARTITION BY dim ORDER BY visitors DESC, value) <= $limit
+ORDER BY dim, visitors DESC, value`;
+
+export async function audience(sql: SqlRunner, q: StatsQuery) {
+  const scope = eventScope(q);
+  const result = await sql.queryInternal(audienceSql(scope.sql), mergeParams(scope.params, { limit: q.limit }));
+  const out = Object.fromEntries(TABLES.map((t) => [t, [] as { value: string; visitors: number }[]]));
+  for (const r of result.rows) {
+    const table = TABLES[num(r.dim)];
+    if (table) out[table]!.push({ value: str(r.value), visitors: num(r.visitors) });
+  }
+  return out as Record<Table, { value: string; visitors: number }[]>;
+}
+
+export const query: NamedQuery = {
+  name: 'audience',
+  path: '/api/stats/audience',
+  run: (sql, q) => audience(sql, q),
+};

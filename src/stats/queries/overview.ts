@@ -1,0 +1,121 @@
+import type { SqlRunner } from '../../core/ports.js';
+import { bucketOf, eventScope, filterSql, previousPeriod, type NamedQuery, type StatsQuery } from '../params.js';
+import { PASSIVE_TYPES_SQL, bucketStarts, mergeParams, num, ratio, round } from '../sql.js';
+
+/**
+ * GET /api/stats/overview: the headline numbers of the range and of the previous period of equal length, and a
+ * trend series (hourly for ranges <= 2 days, else daily) of both. Definitions in docs/dashboard-api.md:
+ * - visitors: distinct anonymous_id of matching events; page_views: matching page_view events;
+ * - sessions: distinct session_id of sessions with a matching event (events outside the range are not seen);
+ * - bounce: a session with exactly one page_view and no event other than page_view, scroll or identify;
+ * - session duration: last event ts - first event ts of the session (in the range), averaged over sessions;
+ * - views_per_session: page views of those sessions / sessions.
+ * Both periods are read in one scan (cur = the event is in the current range).
+ */
+export interface OverviewTotals {
+  visitors: number;
+  sessions: number;
+  page_views: number;
+  bounce_rate: number;
+  avg_session_seconds: number;
+  views_per_session: number;
+}
+
+export interface TrendPoint {
+  t: string;
+  visitors: number;
+  sessions: number;
+  page_views: number;
+}
+
+/** The scan over both periods: [previous.from, current.to), with a `cur` flag and a filter match flag `m`. */
+function bothPeriods(q: StatsQuery) {
+  const prev = previousPeriod(q);
+  const range = eventScope({ ...q, from: prev.from }, undefined, { filters: false });
+  const f = filterSql(q.filters);
+  const ev =
+    `SELECT session_id, anonymous_id, event_type, ts, dt, hour, ts >= $cur_from::TIMESTAMPTZ AS cur, ` +
+    `${f.sql || 'TRUE'} AS m FROM events WHERE ${range.sql}`;
+  return { prev, ev, params: mergeParams(range.params, f.params, { cur_from: q.from }) };
+}
+
+const totalsSql = (ev: string) => `
+WITH ev AS (${ev}),
+sess AS (
+  SELECT cur, session_id,
+    count_if(event_type = 'page_view') AS pv,
+    count_if(event_type NOT IN (${PASSIVE_TYPES_SQL})) AS active,
+    epoch_ms(max(ts)) - epoch_ms(min(ts)) AS dur_ms
+  FROM ev WHERE session_id IS NOT NULL
+  GROUP BY cur, session_id HAVING bool_or(m)
+),
+e AS (
+  SELECT cur, count(DISTINCT anonymous_id) FILTER (WHERE m) AS visitors,
+    count_if(m AND event_type = 'page_view') AS page_views
+  FROM ev GROUP BY cur
+),
+s AS (
+  SELECT cur, count(*) AS sessions, count_if(pv = 1 AND active = 0) AS bounces,
+    avg(dur_ms)::DOUBLE AS avg_dur_ms, sum(pv)::BIGINT AS session_pv
+  FROM sess GROUP BY cur
+)
+SELECT e.cur, e.visitors, e.page_views, s.sessions, s.bounces, s.avg_dur_ms, s.session_pv
+FROM e LEFT JOIN s ON s.cur = e.cur`;
+
+const trendSql = (ev: string, bucket: 'hour' | 'day') => `
+WITH ev AS (${ev})
+SELECT cur, ${bucket === 'hour' ? 'CAST(epoch(dt) AS BIGINT) + hour * 3600' : 'CAST(epoch(dt) AS BIGINT)'} AS b,
+  count(DISTINCT anonymous_id) FILTER (WHERE m) AS visitors,
+  count(DISTINCT session_id) FILTER (WHERE m) AS sessions,
+  count_if(m AND event_type = 'page_view') AS page_views
+FROM ev GROUP BY ALL`;
+
+function emptyTotals(): OverviewTotals {
+  return { visitors: 0, sessions: 0, page_views: 0, bounce_rate: 0, avg_session_seconds: 0, views_per_session: 0 };
+}
+
+export async function overview(sql: SqlRunner, q: StatsQuery) {
+  const { prev, ev, params } = bothPeriods(q);
+  const bucket = bucketOf(q);
+  const [totals, trend] = await Promise.all([
+    sql.queryInternal(totalsSql(ev), params),
+    sql.queryInternal(trendSql(ev, bucket), params, { maxRows: 100_000 }),
+  ]);
+  const current = emptyTotals();
+  const previous = emptyTotals();
+  for (const row of totals.rows) {
+    const t = row.cur === true ? current : previous;
+    const sessions = num(row.sessions);
+    t.visitors = num(row.visitors);
+    t.page_views = num(row.page_views);
+    t.sessions = sessions;
+    t.bounce_rate = ratio(num(row.bounces), sessions);
+    t.avg_session_seconds = sessions === 0 ? 0 : round(num(row.avg_dur_ms) / 1000, 3);
+    t.views_per_session = ratio(num(row.session_pv), sessions);
+  }
+  const series = (from: string, to: string, cur: boolean): TrendPoint[] => {
+    const byStart = new Map<string, TrendPoint>();
+    for (const start of bucketStarts(from, to, bucket)) byStart.set(start, { t: start, visitors: 0, sessions: 0, page_views: 0 });
+    for (const row of trend.rows) {
+      if ((row.cur === true) !== cur) continue;
+      const point = byStart.get(new Date(num(row.b) * 1000).toISOString());
+      if (!point) continue; // a bucket partly before `from` (instant ranges): its start is outside the series
+      point.visitors = num(row.visitors);
+      point.sessions = num(row.sessions);
+      point.page_views = num(row.page_views);
+    }
+    return [...byStart.values()];
+  };
+  return {
+    current,
+    previous,
+    previous_range: { from: prev.from, to: prev.to },
+    trend: { bucket, current: series(q.from, q.to, true), previous: series(prev.from, prev.to, false) },
+  };
+}
+
+export const query: NamedQuery = {
+  name: 'overview',
+  path: '/api/stats/overview',
+  run: (sql, q) => overview(sql, q),
+};
