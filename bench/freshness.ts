@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type SectionContext, fmt } from './context.js';
 import { type ClicklakeServer, firstCell, query, startClicklake, stopServer } from './clicklake.js';
 import { bodyPool } from './gen/client-events.js';
-import { startLoad } from './load.js';
+import { BENCH_USER_AGENT, startLoad } from './load.js';
 import { percentile } from './stats.js';
 
 /**
@@ -27,7 +27,7 @@ const POLL_INTERVAL_MS = 10;
 async function sample(server: ClicklakeServer, body: string, id: string, timeoutMs: number, queryMs: number[]): Promise<number | null> {
   const res = await fetch(`${server.url}/collect`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'user-agent': BENCH_USER_AGENT },
     body,
     signal: AbortSignal.timeout(10_000),
   });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
  * Every environment knob of `npm run bench`, with its default, in one table (docs/benchmarks.md lists the same).
  * Read once, by run.ts, which hands the parsed values to the sections.
  */
-export const SECTIONS = ['ingest', 'freshness', 'writer', 'queries'] as const;
+export const SECTIONS = ['ingest', 'freshness', 'writer', 'queries', 'dashboard'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface Knobs {

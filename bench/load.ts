@@ -34,6 +34,9 @@ export interface LoadOptions {
   readonly overallRate?: number;
 }
 
+/** A current desktop Chrome (reduced UA), as most real traffic looks. */
+export const BENCH_USER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
 export function startLoad(opts: LoadOptions): { stop(): void; done: Promise<LoadResult> } {
   const instance = autocannon({
     url: `${opts.url}/collect`,
@@ -44,7 +47,8 @@ export function startLoad(opts: LoadOptions): { stop(): void; done: Promise<Load
     requests: [
       {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        // A browser's User-Agent: without one the enrichment classes the sender as a bot and drops its events.
+        headers: { 'content-type': 'application/json', 'user-agent': BENCH_USER_AGENT },
         setupRequest: (req) => ({ ...req, body: opts.pool.nextBuffer() }),
       },
     ],
@@ -77,7 +81,7 @@ export function startLoad(opts: LoadOptions): { stop(): void; done: Promise<Load
 export async function probe(url: string, body: string): Promise<{ status: number; body: unknown }> {
   const res = await fetch(`${url}/collect`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'user-agent': BENCH_USER_AGENT },
     body,
     signal: AbortSignal.timeout(10_000),
   });

@@ -6,6 +6,7 @@ import type { FreshnessResult } from './freshness.js';
 import type { IngestResult } from './ingest.js';
 import type { Knobs } from './knobs.js';
 import type { QueryBenchResult } from './query-bench.js';
+import { PAGE_TARGET_MS, TILE_TARGET_MS, type DashboardBenchResult } from './dashboard-bench.js';
 import type { WriterResult } from './writer-bench.js';
 
 /** Everything one run measured; written as bench/results/<date>-<host>.json. */
@@ -21,6 +22,7 @@ export interface BenchResults {
   freshness?: FreshnessResult;
   writer?: WriterResult;
   queries?: QueryBenchResult;
+  dashboard?: DashboardBenchResult;
   /** Sections that failed, with the error message. */
   readonly errors: { section: string; message: string }[];
 }
@@ -52,6 +54,10 @@ export function targetRows(r: BenchResults): TargetRow[] {
     row('Writer: Parquet bytes per event', '<= 40 B', r.writer?.clicklake?.bytesPerEvent, (v) =>
       `${v.toFixed(1)} B (raw COPY ${r.writer!.raw.bytesPerEvent.toFixed(1)} B)`, (v) => v <= 40),
     row(`Dashboard query set total (${fmt(r.queries?.eventsVisible ?? r.knobs.queryEvents)} events)`, '<= 1000 ms', r.queries?.totalMs, (v) => `${fmt(v, 0)} ms`, (v) => v <= 1000),
+    row(`Dashboard API: slowest tile, warm (${fmt(r.dashboard?.lake.events ?? r.knobs.queryEvents)} events)`, `<= ${TILE_TARGET_MS} ms`, r.dashboard?.slowestWarmMs, (v) =>
+      `${fmt(v, 1)} ms (${r.dashboard!.tiles.find((t) => t.warmMs === v)?.name ?? '?'})`, (v) => v <= TILE_TARGET_MS),
+    row('Dashboard API: overview page, all tiles at once (warm / cold)', `<= ${PAGE_TARGET_MS} ms`, r.dashboard?.pageWarmMs, (v) =>
+      `${fmt(v, 0)} ms / ${fmt(r.dashboard!.pageColdMs, 0)} ms`, (v) => v <= PAGE_TARGET_MS),
   ];
 }
 
@@ -95,6 +101,12 @@ export function renderMarkdown(r: BenchResults): string {
   const q = r.queries;
   if (q) parts.push('', `## Dashboard queries (${fmt(q.eventsVisible)} events, ${q.lake.days} days, ${q.lake.files} files, site ${q.site}, last ${q.days} days; best of 3)`, '',
     table(['Query', 'Best ms', 'Server ms', 'Rows'], [...q.queries.map((x) => [x.name, fmt(x.bestMs, 1), fmt(x.serverMs, 1), String(x.rows)]), ['**total**', `**${fmt(q.totalMs, 1)}**`, '', '']]));
+  const d = r.dashboard;
+  if (d) parts.push('', `## Dashboard API (${fmt(d.lake.events)} events, site ${d.site}, ${d.from} .. ${d.to}; warm = best of 3)`, '',
+    table(['Tile', 'Cold ms', 'Warm ms', 'Bytes'], [
+      ...d.tiles.map((t) => [t.name, fmt(t.coldMs, 1), fmt(t.warmMs, 1), fmt(t.bytes)]),
+      [`**overview page** (${d.pageTiles.join(', ')})`, `**${fmt(d.pageColdMs, 1)}**`, `**${fmt(d.pageWarmMs, 1)}**`, ''],
+    ]));
   if (r.errors.length > 0) parts.push('', '## Errors', '', ...r.errors.map((e) => `- ${e.section}: ${e.message.split('\n')[0]}`));
   return parts.join('\n') + '\n';
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the benchmark harness. Runs the sections (ingest, freshness, writer, queries), writes
+ * `npm run bench`: the benchmark harness. Runs the sections (ingest, freshness, writer, queries, dashboard), writes
  * bench/results/<date>-<host>.json and bench/results/latest.md, and prints the targets table.
  * Knobs are environment variables (bench/knobs.ts, docs/benchmarks.md). Exit code 1 when a section failed;
  * unmet targets are reported, not failed.
@@ -14,6 +14,7 @@ import { benchIngest } from './ingest.js';
 import { type Section, readKnobs } from './knobs.js';
 import { stopAll } from './procs.js';
 import { benchQueries } from './query-bench.js';
+import { benchDashboard } from './dashboard-bench.js';
 import { type BenchResults, renderMarkdown, shortHost, writeResults } from './report.js';
 import { benchWriter } from './writer-bench.js';
 
@@ -52,6 +53,7 @@ async function main(): Promise<number> {
     freshness: async () => void (results.freshness = await benchFreshness(ctx)),
     writer: async () => void (results.writer = await benchWriter(ctx)),
     queries: async () => void (results.queries = await benchQueries(ctx)),
+    dashboard: async () => void (results.dashboard = await benchDashboard(ctx)),
   };
   for (const section of knobs.sections) {
     log('');

@@ -117,7 +117,7 @@ WITH u AS (
     CASE WHEN d.referrer IS NULL THEN NULL
          ELSE nullif(nullif(regexp_extract(d.referrer, '^https?://([^/:?#]+)', 1), ''), d.page_host) END AS r_host
   FROM day_ev d)
-SELECT ${LAKE_COLUMNS.map((c) => ENRICHED[c.name] ?? `u.${c.name}`).join(',\n  ')}
+SELECT ${LAKE_COLUMNS.map((c) => (ENRICHED[c.name] ? `CAST(${ENRICHED[c.name]} AS ${c.type}) AS ${c.name}` : `u.${c.name}`)).join(',\n  ')}
 FROM u JOIN dev_by_ua dv ON dv.ua = u.user_agent JOIN loc_by_tz lc ON lc.timezone = u.timezone`,
   ];
 }

@@ -3,6 +3,7 @@ import { startCommand } from './start.js';
 import { queryCommand } from './query.js';
 import { forgetCommand } from './forget.js';
 import { registerDemoCommand } from './demo.js';
+import { registerDeployCommand } from './deploy.js';
 import { registerHashPasswordCommand } from './hash-password.js';
 import { parsePort } from '../server/config-loader.js';
 
@@ -52,6 +53,7 @@ program
   .action(forgetCommand);
 
 registerDemoCommand(program, portArg);
+registerDeployCommand(program);
 registerHashPasswordCommand(program);
 
 await program.parseAsync(process.argv);

@@ -117,7 +117,12 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
     const forget = deps.forget;
     if (forget !== undefined) api.post('/api/admin/forget', async (request) => forget(request.body));
     // The dashboard query API (/api/sites, /api/stats/*): docs/dashboard-api.md.
-    await api.register(statsPlugin, { sql: deps.query, dataDir: deps.config.dataDir, logger: deps.logger.child({ stage: 'stats' }) });
+    await api.register(statsPlugin, {
+      sql: deps.query,
+      dataDir: deps.config.dataDir,
+      logger: deps.logger.child({ stage: 'stats' }),
+      maxClockSkewMs: deps.config.collector.maxClockSkewMs,
+    });
   });
 
   return app;

@@ -56,7 +56,9 @@ test('health, metrics, 404s and a collected event visible through the API', asyn
   assert.equal(health.status, 200);
   assert.equal(((await health.json()) as { status: string }).status, 'ok');
 
-  const collected = await post(`${app.url}/collect`, [{ type: 'page_view', url: 'https://a.example/x?q=1' }]);
+  // A browser User-Agent: Node's fetch sends "node", a bot whose events are dropped by default (docs/enrichment.md).
+  const browser = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0' };
+  const collected = await post(`${app.url}/collect`, [{ type: 'page_view', url: 'https://a.example/x?q=1' }], browser);
   assert.deepEqual(collected.body, { accepted: 1, rejected: [] });
   const rows = await post(`${app.url}/api/query`, { sql: 'SELECT event_type, page_path, site_id FROM events' }, { authorization: `Bearer ${'y'.repeat(20)}` });
   assert.deepEqual(rows.body.rows, [{ event_type: 'page_view', page_path: '/x', site_id: 'default' }]);

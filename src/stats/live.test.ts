@@ -66,11 +66,13 @@ describe('live hub', () => {
 
     // Received 2 s ago but acknowledged only now (a slow append): the overlap still finds it.
     const late = fresh('a', { event_id: 'late', received_at: new Date(Date.now() - 2000).toISOString(), element_text: 'x'.repeat(500) });
-    lake.tail.append(fresh('a', { event_id: 'e1', page_path: '/p', browser: 'Firefox', country: 'DE' }), late);
-    await Promise.all([one.waitFor('e1'), one.waitFor('late'), two.waitFor('late')]);
+    // Sent from an offline queue: ts 3 days old (within collector.maxClockSkewMs), received now.
+    const offline = fresh('a', { event_id: 'offline', ts: new Date(Date.now() - 3 * 86_400_000).toISOString() });
+    lake.tail.append(fresh('a', { event_id: 'e1', page_path: '/p', browser: 'Firefox', country: 'DE' }), late, offline);
+    await Promise.all([one.waitFor('e1'), one.waitFor('late'), two.waitFor('late'), one.waitFor('offline')]);
     await sleep(200); // several more polls over the same overlap: nothing is sent twice
-    assert.deepEqual(one.got.map((e) => e.event_id).sort(), ['e1', 'late']);
-    assert.deepEqual(two.got.map((e) => e.event_id).sort(), ['e1', 'late']);
+    assert.deepEqual(one.got.map((e) => e.event_id).sort(), ['e1', 'late', 'offline']);
+    assert.deepEqual(two.got.map((e) => e.event_id).sort(), ['e1', 'late', 'offline']);
     assert.deepEqual(other.got, []);
     const e1 = one.got.find((e) => e.event_id === 'e1')!;
     assert.deepEqual([e1.type, e1.page, e1.browser, e1.country, e1.name], ['page_view', '/p', 'Firefox', 'DE', null]);

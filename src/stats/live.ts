@@ -17,9 +17,10 @@ import type { Clock, Logger, SqlRunner, SqlValue } from '../core/ports.js';
  * - Polls never overlap: the next one is scheduled when the previous one ended. A failing poll is logged and retried.
  * - Payloads carry only the fields the UI shows, each cut to a bounded length. They are visitor input: untrusted.
  */
-export const POLL_INTERVAL_MS = 300;
+export const POLL_INTERVAL_MS = 250;
 export const OVERLAP_MS = 5_000;
 export const MAX_ROWS_PER_POLL = 500;
+const DEFAULT_MAX_SKEW_MS = 7 * 86_400_000;
 /** Remembered delivered ids per site (beyond this, the oldest are forgotten). */
 const MAX_SEEN = 20_000;
 
@@ -49,6 +50,11 @@ export type LiveListener = (events: readonly LiveEvent[]) => void;
 
 export interface LiveHubOptions {
   readonly sql: SqlRunner;
+  /**
+   * collector.maxClockSkewMs: the collector guarantees |ts - received_at| <= this, so a poll reads only the
+   * partitions (dt) that can hold events received since its cursor. Default: the config default, 7 days.
+   */
+  readonly maxClockSkewMs?: number;
   readonly logger: Logger;
   readonly clock?: Clock;
   readonly intervalMs?: number;
@@ -76,7 +82,8 @@ export interface LiveHub {
 
 const POLL_SQL =
   `SELECT event_id, ts, received_at, event_type, event_name, page_path, element_text, country, browser ` +
-  `FROM events WHERE site_id = $site AND received_at > $since::TIMESTAMPTZ ` +
+  `FROM events WHERE site_id = $site AND dt >= $dt_min::DATE AND ts >= $ts_min::TIMESTAMPTZ ` +
+  `AND received_at > $since::TIMESTAMPTZ ` +
   `ORDER BY received_at, event_id LIMIT ${MAX_ROWS_PER_POLL}`;
 
 function cut(value: SqlValue | undefined, max: number): string | null {
@@ -117,6 +124,7 @@ interface SitePoller {
 export function createLiveHub(options: LiveHubOptions): LiveHub {
   const clock = options.clock ?? Date.now;
   const interval = options.intervalMs ?? POLL_INTERVAL_MS;
+  const skew = options.maxClockSkewMs ?? DEFAULT_MAX_SKEW_MS;
   const logger = options.logger;
   const pollers = new Map<string, SitePoller>();
 
@@ -124,9 +132,9 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     // Before priming, the cursor is "now": the first poll sees only the overlap, and remembers it as delivered.
     const base = p.primed ? p.cursor : clock();
     const since = base - OVERLAP_MS;
-    const result = await options.sql.queryInternal(POLL_SQL, { site, since: new Date(since).toISOString() }, {
-      maxRows: MAX_ROWS_PER_POLL,
-    });
+    const tsMin = new Date(since - skew).toISOString();
+    const params = { site, since: new Date(since).toISOString(), ts_min: tsMin, dt_min: tsMin.slice(0, 10) };
+    const result = await options.sql.queryInternal(POLL_SQL, params, { maxRows: MAX_ROWS_PER_POLL });
     const fresh: LiveEvent[] = [];
     let newest = base;
     for (const row of result.rows) {

@@ -183,7 +183,7 @@ function lastDay(toIso: string): string {
 
 /**
  * The WHERE condition of a tile: site, time range (with dt bounds, so hive partition pruning reads only the needed
- * files) and, unless `filters: false`, every filter. Parameter names: $site, $from, $to, $dt_from, $dt_to, $f0...
+ * files), no bot events and, unless `filters: false`, every filter. Parameter names: $site, $from, $to, $dt_from, $dt_to, $f0...
  * `prefix` renames them (e.g. 'p_' for the previous period) so two scopes can share one statement.
  */
 export function eventScope(
@@ -205,6 +205,8 @@ export function eventScope(
     `${a}dt BETWEEN $${p}dt_from::DATE AND $${p}dt_to::DATE`,
     `${a}ts >= $${p}from::TIMESTAMPTZ`,
     `${a}ts < $${p}to::TIMESTAMPTZ`,
+    // Bots are dropped at the edge by default; when kept (collector.bots = "keep") the dashboards still leave them out.
+    `${a}is_bot IS NOT TRUE`,
   ];
   if (options.filters !== false) {
     const f = filterSql(q.filters, alias, `${p}f`);

@@ -23,6 +23,8 @@ export interface StatsPluginOptions {
   readonly dataDir?: string;
   /** For the live stream's poller and the saved-items store. */
   readonly logger?: Logger;
+  /** collector.maxClockSkewMs (bounds the partitions the live stream's poller reads). */
+  readonly maxClockSkewMs?: number;
 }
 
 const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silentLogger };
@@ -66,7 +68,8 @@ export async function statsPlugin(app: FastifyInstance, options: StatsPluginOpti
   }
   // Live event stream (SSE), funnels and saved items: src/stats/stream.ts, saved-routes.ts.
   const logger = options.logger ?? silentLogger;
-  await app.register(streamRoutes, { live: createLiveHub({ sql: options.sql, logger, clock }) });
+  const live = createLiveHub({ sql: options.sql, logger, clock, ...(options.maxClockSkewMs === undefined ? {} : { maxClockSkewMs: options.maxClockSkewMs }) });
+  await app.register(streamRoutes, { live });
   if (options.dataDir !== undefined) {
     const store = await openSavedStore({ dir: options.dataDir, logger, clock });
     await app.register(savedRoutes, { sql: options.sql, store, clock });

@@ -43,7 +43,9 @@ before(async () => {
   // Another site's events must never show up in shop's numbers.
   const other = generateDataset({ visitors: 5, days: 7, start: '2026-11-20', site: 'other' });
   // The last day stays in the buffer tail: the API must see unflushed events too.
-  lake = await openStatsLake([...data.rows, ...other.rows], (r) => r.ts.startsWith('2026-11-26'));
+  // A bot's page view (kept when collector.bots = "keep") must not count anywhere.
+  const bot = { ...data.rows[0]!, event_id: 'bot-1', anonymous_id: 'bot', session_id: 'bot-s', is_bot: true, bot_reason: 'ua' };
+  lake = await openStatsLake([...data.rows, ...other.rows, bot], (r) => r.ts.startsWith('2026-11-26'));
   app = Fastify();
   app.setErrorHandler((err, _req, reply) => {
     const mapped = toHttpError(err);

@@ -20,6 +20,8 @@ const MAX_SITE_CHARS = 128;
 export interface StreamRoutesOptions {
   readonly live: LiveHub;
   readonly heartbeatMs?: number;
+  /** Most streams open at once (default MAX_STREAMS). */
+  readonly maxStreams?: number;
 }
 
 function frame(event: LiveEvent): string {
@@ -29,6 +31,7 @@ function frame(event: LiveEvent): string {
 
 export async function streamRoutes(app: FastifyInstance, options: StreamRoutesOptions): Promise<void> {
   const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
+  const maxStreams = options.maxStreams ?? MAX_STREAMS;
   const open = new Set<() => void>();
 
   // SSE connections never end by themselves: close them before the server waits for its connections.
@@ -47,7 +50,7 @@ export async function streamRoutes(app: FastifyInstance, options: StreamRoutesOp
     if (sites.length !== 1 || sites[0] === '') throw new ClicklakeError('CLK_ERR_BAD_REQUEST', 'site: required once');
     const site = sites[0]!;
     if (site.length > MAX_SITE_CHARS) throw new ClicklakeError('CLK_ERR_BAD_REQUEST', `site: longer than ${MAX_SITE_CHARS} characters`);
-    if (open.size >= MAX_STREAMS) throw new ClicklakeError('CLK_ERR_TOO_MANY_STREAMS', `at most ${MAX_STREAMS} live streams at once`, { retryAfter: 5 });
+    if (open.size >= maxStreams) throw new ClicklakeError('CLK_ERR_TOO_MANY_STREAMS', `at most ${maxStreams} live streams at once`, { retryAfter: 5 });
 
     reply.hijack();
     const res = reply.raw;

@@ -20,7 +20,7 @@ export const SCREENSHOTS = join(REPO_ROOT, 'test-results', 'screenshots');
  * Last 7 days: 4 visitors, 4 sessions, 7 page views. Today: 3 visitors, 5 page views. Funnel / -> /pricing -> signup
  * today: 3 -> 2 -> 2.
  */
-export function seedEvents(now = Date.now()): Record<string, unknown>[] {
+export function seedEvents(now = Date.now()): { userAgent: string; events: Record<string, unknown>[] }[] {
   const todayStart = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate());
   // Today: within the last minute but never before midnight (UTC); yesterday: 3 hours before midnight.
   const today = (i: number) => Math.max(todayStart + i * 1000, now - 60_000 + i * 1000);
@@ -34,25 +34,38 @@ export function seedEvents(now = Date.now()): Record<string, unknown>[] {
   const pv = (anon: string, session: string, ts: number, seq: number, path: string, extra: Record<string, unknown> = {}) =>
     base(anon, session, ts, seq, `https://shop.example${path}`, { type: 'page_view', ...extra });
   return [
-    pv('a', 'sa', today(1), 1, '/?utm_source=news&utm_medium=email&utm_campaign=launch', { referrer: 'https://www.google.com/' }),
-    pv('a', 'sa', today(5), 2, '/pricing'),
-    base('a', 'sa', today(6), 3, 'https://shop.example/pricing', {
-      type: 'click',
-      element: { tag: 'button', id: 'buy', classes: ['btn'], text: 'Buy <now>', selector: 'main > button#buy', x: 300, y: 420 },
-      viewport: { w: 1000, h: 800 },
-    }),
-    base('a', 'sa', today(7), 4, 'https://shop.example/pricing', { type: 'custom', name: 'signup', props: { plan: 'pro' } }),
-    pv('b', 'sb', today(2), 1, '/'),
-    pv('b', 'sb', today(8), 2, '/pricing'),
-    base('b', 'sb', today(9), 3, 'https://shop.example/pricing', { type: 'custom', name: 'signup', props: { plan: 'free' } }),
-    pv('c', 'sc', today(3), 1, '/', { screen: { w: 390, h: 844 }, viewport: { w: 390, h: 700 } }),
-    pv('d', 'sd', yesterday(1), 1, '/'),
-    pv('d', 'sd', yesterday(30), 2, '/about'),
+    {
+      userAgent: DESKTOP_UA,
+      events: [
+        pv('a', 'sa', today(1), 1, '/?utm_source=news&utm_medium=email&utm_campaign=launch', { referrer: 'https://www.google.com/' }),
+        pv('a', 'sa', today(5), 2, '/pricing'),
+        base('a', 'sa', today(6), 3, 'https://shop.example/pricing', {
+          type: 'click',
+          element: { tag: 'button', id: 'buy', classes: ['btn'], text: 'Buy <now>', selector: 'main > button#buy', x: 300, y: 420 },
+          viewport: { w: 1000, h: 800 },
+        }),
+        base('a', 'sa', today(7), 4, 'https://shop.example/pricing', { type: 'custom', name: 'signup', props: { plan: 'pro' } }),
+        pv('b', 'sb', today(2), 1, '/'),
+        pv('b', 'sb', today(8), 2, '/pricing'),
+        base('b', 'sb', today(9), 3, 'https://shop.example/pricing', { type: 'custom', name: 'signup', props: { plan: 'free' } }),
+        pv('d', 'sd', yesterday(1), 1, '/'),
+        pv('d', 'sd', yesterday(30), 2, '/about'),
+      ],
+    },
+    { userAgent: PHONE_UA, events: [pv('c', 'sc', today(3), 1, '/', { screen: { w: 390, h: 844 }, viewport: { w: 390, h: 700 } })] },
   ];
 }
 
-export async function postEvents(url: string, events: Record<string, unknown>[]): Promise<void> {
-  const res = await fetch(`${url}/collect`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(events) });
+/** Browser user agents: the collector drops events from bots by default, and Node's fetch looks like one. */
+export const DESKTOP_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+export const PHONE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+
+export async function postEvents(url: string, events: Record<string, unknown>[], userAgent = DESKTOP_UA): Promise<void> {
+  const res = await fetch(`${url}/collect`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain', 'user-agent': userAgent },
+    body: JSON.stringify(events),
+  });
   if (res.status !== 200) throw new Error(`POST /collect answered ${res.status}: ${await res.text()}`);
 }
 

@@ -34,7 +34,7 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
   before(async () => {
     if (!hasChromium()) return;
     stack = await startStack();
-    await postEvents(stack.url, seedEvents());
+    for (const batch of seedEvents()) await postEvents(stack.url, batch.events, batch.userAgent);
     await waitForRows(stack.url, SITE, 10);
     context = await stack.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     page = await context.newPage();
@@ -101,6 +101,31 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
     assert.deepEqual([api.data.current.visitors, api.data.current.sessions, api.data.current.page_views], [4, 4, 7]);
     assert.equal(await page.locator('[data-tile="trend"] canvas').count() >= 1, true, 'the trend chart is drawn');
     await screenshot(page, 'overview');
+  });
+
+  it('is usable with the keyboard and fits a phone screen', async (t) => {
+    if (!requireComponent(t, hasChromium(), 'Chromium (/usr/bin/chromium)')) return;
+    // Tab from the top: the skip link first, then the site selector; Enter on a focused view link navigates.
+    await page.locator('body').focus();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.className), 'skip');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'site');
+    await page.focus('nav.views a:has-text("Pages")');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/view=pages/, { timeout: 10_000 });
+    await page.goBack();
+    await page.waitForURL(/view=overview/, { timeout: 10_000 });
+    // Every form control has a label (an accessible name).
+    const unlabeled = await page.evaluate(() =>
+      [...document.querySelectorAll('input, select, textarea')].filter((el) => !(el as HTMLInputElement).labels?.length && !el.getAttribute('aria-label')).map((el) => el.outerHTML),
+    );
+    assert.deepEqual(unlabeled, []);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await kpi(page, 'visitors');
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth + 1), 'no horizontal scrolling on a phone');
+    await screenshot(page, 'overview-mobile');
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 
   it('changing the range changes the numbers and the URL', async (t) => {

@@ -38,7 +38,8 @@ export interface Stack {
 export async function startStack(): Promise<Stack> {
   const tmp = tempDir('browser');
   const server = await startClicklake(
-    parseConfig({ port: 0, host: '127.0.0.1', dataDir: join(tmp.path, 'data'), adminToken: TEST_TOKEN, writer: { intervalMs: 1000 } }),
+    // Headless Chromium says "HeadlessChrome": a bot, whose events are dropped by default; keep them (is_bot = true).
+    parseConfig({ port: 0, host: '127.0.0.1', dataDir: join(tmp.path, 'data'), adminToken: TEST_TOKEN, writer: { intervalMs: 1000 }, collector: { bots: 'keep' } }),
     { logger: pino({ level: 'silent' }) },
   );
   let browser: Browser;

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { spawnServer, tempDir, apiQuery } from '../helpers/server.js';
+import { spawnServer, tempDir, apiQuery, BROWSER_UA } from '../helpers/server.js';
 import { makeEvent } from '../helpers/components.js';
 
 interface Case {
@@ -76,7 +76,7 @@ test('bad input gets documented codes, stores nothing, and the server stays heal
   assert.deepEqual(await apiQuery(server.url, 'SELECT count(*) AS n FROM events'), [{ n: 0 }], 'nothing stored');
   const good = await fetch(`${server.url}/collect`, {
     method: 'POST',
-    headers: { 'content-type': 'text/plain', 'content-encoding': 'gzip' },
+    headers: { 'content-type': 'text/plain', 'content-encoding': 'gzip', 'user-agent': BROWSER_UA },
     body: new Blob([gzipSync(JSON.stringify({ events: [makeEvent()] }))]),
   });
   assert.equal(good.status, 200);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { spawnServer, tempDir, BIN } from '../helpers/server.js';
+import { spawnServer, tempDir, BIN, BROWSER_UA } from '../helpers/server.js';
 import { makeEvent } from '../helpers/components.js';
 
 const run = promisify(execFile);
@@ -23,7 +23,7 @@ async function load(url: string, stopAt: number, acked: Set<string>, resend: unk
         ? resend[Math.floor(Math.random() * resend.length)]!
         : Array.from({ length: size }, () => makeEvent({ ts: Date.now() }));
       try {
-        const res = await fetch(`${url}/collect`, { method: 'POST', body: JSON.stringify(batch), headers: { 'content-type': 'application/json' } });
+        const res = await fetch(`${url}/collect`, { method: 'POST', body: JSON.stringify(batch), headers: { 'content-type': 'application/json', 'user-agent': BROWSER_UA } });
         requests += 1;
         if (res.status === 200) {
           const body = (await res.json()) as { accepted: number };

@@ -42,7 +42,8 @@ test('events flow collector -> spool -> query (fresh) -> Parquet, read by API, C
   const dt = tsIso.slice(0, 10);
   const hour = Number(tsIso.slice(11, 13));
   const events = Array.from({ length: 40 }, (_, i) =>
-    makeEvent({ type: i % 2 ? 'click' : 'page_view', ts: tsIso, sent_at: at.getTime() + 1000 }),
+    // Created an hour ago, sent now (a sent_at an hour ago would read as a device clock an hour slow and move ts).
+    makeEvent({ type: i % 2 ? 'click' : 'page_view', ts: tsIso, sent_at: Date.now() }),
   );
   const bad = [{ type: 42 }, makeEvent({ seq: -3 })];
   const res = await postEvents(server.url, [...events.slice(0, 20), ...bad, ...events.slice(20)]);

@@ -1,14 +1,17 @@
-// End to end: the raw client IP never reaches disk. A real server process behind a "proxy" (127.0.0.1 is trusted,
+// End to end: the raw client IP never reaches disk. The real server (in-process, real sockets) behind a "proxy" (127.0.0.1 is trusted,
 // so X-Forwarded-For names the client) receives events from several public IPv4 and IPv6 clients; then EVERY file
 // of the data dir is searched for each raw IP string: spool segments and everything else as raw bytes, Parquet
-// files decoded (every column read back as text with DuckDB), the manifest, and the server's whole log output.
+// files decoded (every column read back as text with DuckDB), the manifest, and the server's whole log (debug level).
 // Run with privacy.ip = "drop" (no IP at all) and "truncate" (only the /24 or /48 form).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { apiQuery, spawnServer, tempDir } from '../helpers/server.js';
+import { pino } from 'pino';
+import { parseConfig } from '../../src/core/config.js';
+import { startClicklake } from '../../src/server/index.js';
+import { apiQuery, TEST_TOKEN, tempDir } from '../helpers/server.js';
 
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0';
 /** Client IP -> what privacy.ip = "truncate" keeps, and the country the shipped database gives. */
@@ -62,15 +65,25 @@ for (const mode of ['drop', 'truncate'] as const) {
     const tmp = tempDir(`privacy-${mode}`);
     t.after(() => tmp.cleanup());
     const dataDir = join(tmp.path, 'data');
-    const server = await spawnServer(dataDir, {
-      log: { level: 'debug' },
-      collector: { trustedProxies: ['127.0.0.1', '::1'] },
-      privacy: { ip: mode },
-      writer: { intervalMs: 60_000 }, // the rows stay in the spool until the stop's final flush
-    });
+    let log = '';
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void (log += line) });
+    const app = await startClicklake(
+      parseConfig({
+        port: 0,
+        host: '127.0.0.1',
+        dataDir,
+        adminToken: TEST_TOKEN,
+        collector: { trustedProxies: ['127.0.0.1', '::1'] },
+        privacy: { ip: mode },
+        writer: { intervalMs: 60_000 }, // the rows stay in the spool until the stop's final flush
+      }),
+      { logger },
+    );
+    let stopped = false;
     t.after(async () => {
-      if (server.proc.exitCode === null) await server.kill9();
+      if (!stopped) await app.stop();
     });
+    const server = { url: `http://127.0.0.1:${app.port}`, output: () => log };
 
     for (const [ip] of CLIENTS) {
       const events = Array.from({ length: EVENTS_PER_CLIENT }, (_, i) => ({
@@ -102,7 +115,8 @@ for (const mode of ['drop', 'truncate'] as const) {
     assert.ok(spooled.length > 0, 'spool segments exist');
     assert.deepEqual(await leaks(dataDir, server.output()), [], 'nothing leaked while spooled');
 
-    assert.equal(await server.stop(), 0);
+    await app.stop();
+    stopped = true;
     const parquet = files(dataDir).filter((f) => f.endsWith('.parquet'));
     assert.ok(parquet.length > 0, 'the stop flushed the events to Parquet');
     const decoded = await parquetText(parquet);

@@ -8,6 +8,11 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const BIN = join(REPO_ROOT, 'bin', 'clicklake.js');
 export const TEST_TOKEN = 'test-admin-token-0123456789abcdef';
+/**
+ * A desktop browser's User-Agent for requests to /collect: Node's fetch sends "node", which the enrichment's bot
+ * detection classes as a bot, and bot events are dropped by default (collector.bots, docs/enrichment.md).
+ */
+export const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
 
 export function tempDir(prefix: string): { path: string; cleanup(): void } {
   const path = mkdtempSync(join(tmpdir(), `clicklake-${prefix}-`));
@@ -100,7 +105,7 @@ export async function apiQuery(url: string, sql: string): Promise<Record<string,
 export async function postEvents(url: string, events: unknown[]): Promise<{ status: number; body: any }> {
   const res = await fetch(`${url}/collect`, {
     method: 'POST',
-    headers: { 'content-type': 'text/plain' },
+    headers: { 'content-type': 'text/plain', 'user-agent': BROWSER_UA },
     body: JSON.stringify(events),
   });
   return { status: res.status, body: await res.json() };

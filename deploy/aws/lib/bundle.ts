@@ -1,11 +1,12 @@
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 /**
  * Pre-bundles the Lambda handlers (deploy/aws/lambda/*.ts) with esbuild into asset folders, so that synth needs no
- * Docker: `<out>/collect/index.mjs` and `<out>/process/index.mjs`. The handlers are bundled from the TypeScript
- * sources with everything they import (src/ stage code, AWS SDK v3, zod), as ES modules for Node.js 24.
+ * Docker: `<out>/collect/index.mjs` and `<out>/process/index.mjs`. The compiled handlers are bundled with
+ * everything they import (src/ stage code, AWS SDK v3, zod), as ES modules for Node.js 24.
  *
  * DuckDB (used by `process` through src/writer) is a native addon and stays external: its packages are copied next to
  * the bundle as node_modules/ for linux-x64 (@duckdb/node-api, @duckdb/node-bindings,
@@ -34,7 +35,9 @@ export async function bundleLambdas(repoRoot: string, outDir: string): Promise<L
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     await build({
-      entryPoints: [join(repoRoot, 'deploy', 'aws', 'lambda', `${name}.ts`)],
+      // The compiled handler next to this file (dist/deploy/aws/lambda/<name>.js): present in a checkout after the
+      // build and in the published package alike.
+      entryPoints: [fileURLToPath(new URL(`../lambda/${name}.js`, import.meta.url))],
       outfile: join(dir, 'index.mjs'),
       bundle: true,
       platform: 'node',

@@ -6,10 +6,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { AwsConfig } from './config.js';
 
@@ -21,12 +19,15 @@ import type { AwsConfig } from './config.js';
  * - with a domain: the ALB also has an HTTPS listener (ACM certificate for origin.<domain>), port 80 redirects to 443,
  *   and CloudFront talks to it over HTTPS only.
  * Viewers' HTTP is redirected to HTTPS by CloudFront. The target group's health check is GET /healthz.
+ *
+ * What the server does here: `clicklake start` (the embedded pipeline) with its data dir on the task's ephemeral
+ * storage; it serves the dashboards and the query API over what it holds itself. It does not read the S3 lake the
+ * Lambda functions write (that lake is queried with Athena/QuickSight); docs/aws.md explains the gap.
  */
 export interface ServerProps {
   readonly config: AwsConfig;
   /** Docker build context (the repo root) holding the Dockerfile; only referenced at synth, built at deploy. */
   readonly dockerContext: string;
-  readonly lake: s3.IBucket;
   readonly logRetention: logs.RetentionDays;
   /** Regional certificate and host name for the ALB's HTTPS listener (custom domain only). */
   readonly originTls?: { readonly certificate: acm.ICertificate; readonly hostName: string };
@@ -79,17 +80,10 @@ export class ClicklakeServer extends Construct {
         CLICKLAKE_HOST: '0.0.0.0',
         CLICKLAKE_PORT: '8080',
         CLICKLAKE_DATA_DIR: '/data',
-        CLICKLAKE_LAKE_BUCKET: props.lake.bucketName,
       },
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'server', logGroup }),
     });
     this.adminTokenSecretName = adminToken.secretName;
-    // Read access to the lake (objects and listing), nothing else.
-    task.taskRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.lake.arnForObjects('*')] }),
-    );
-    task.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.lake.bucketArn] }));
-
     const albSg = new ec2.SecurityGroup(this, 'AlbSg', { vpc, description: 'Clicklake ALB', allowAllOutbound: false });
     albSg.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'HTTP (CloudFront; redirect or 403 otherwise)');
     if (props.originTls) albSg.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS from CloudFront');

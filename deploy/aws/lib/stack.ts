@@ -226,7 +226,6 @@ export class ClicklakeStack extends Stack {
     const server = new ClicklakeServer(this, 'Server', {
       config,
       dockerContext: props.dockerContext,
-      lake,
       logRetention: retention,
       ...(regionalCert && names ? { originTls: { certificate: regionalCert, hostName: names.origin } } : {}),
       ...(viewerCert && names ? { viewerTls: { certificate: viewerCert, domainName: names.dashboard } } : {}),

@@ -1,12 +1,14 @@
 import { ClicklakeError } from '../../core/errors.js';
 import type { SqlRunner } from '../../core/ports.js';
 import { enumParam, eventScope, intParam, type NamedQuery, type StatsQuery } from '../params.js';
+import { ratio } from '../sql.js';
 
 /**
  * Retention (docs/dashboard-api.md, "Retention"): a cohort grid. A visitor (anonymous_id) belongs to the cohort of
  * the UTC day or ISO week (Monday) of their first event in the range; cell N of a cohort is the share of its
  * visitors with at least one event in period cohort + N. Cells run from 0 to `periods`, and stop at the period
- * that holds the end of the range (later periods cannot have data yet). Filters apply to every event.
+ * that holds the end of the range (later periods cannot have data yet). Filters apply to every event. Shares are
+ * rounded to 4 decimals.
  */
 export type RetentionPeriod = 'day' | 'week';
 const PERIODS: readonly RetentionPeriod[] = ['day', 'week'];
@@ -82,7 +84,7 @@ export async function runRetention(
     const row = [];
     for (let n = 0; n <= available; n++) {
       const visitors = cells.get(n) ?? 0;
-      row.push({ period: n, visitors, share: size === 0 ? 0 : visitors / size });
+      row.push({ period: n, visitors, share: ratio(visitors, size) });
     }
     cohorts.push({ cohort, visitors: size, cells: row });
   }

@@ -19,10 +19,14 @@ export interface ChartProps {
   readonly height?: number;
   /** Labels of the x values for the hidden table (defaults to ISO dates). */
   readonly xLabels?: readonly string[];
-  readonly hourly?: boolean;
+  /** How precise the x labels are. Default day. */
+  readonly resolution?: 'day' | 'hour' | 'second';
 }
 
-export function LineChart({ x, series, label, height = 260, xLabels, hourly }: ChartProps) {
+const LABEL_CHARS = { day: 10, hour: 16, second: 19 } as const;
+const timeLabel = (t: number, resolution: 'day' | 'hour' | 'second') => new Date(t * 1000).toISOString().slice(0, LABEL_CHARS[resolution]).replace('T', ' ');
+
+export function LineChart({ x, series, label, height = 260, xLabels, resolution = 'day' }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;
@@ -31,7 +35,7 @@ export function LineChart({ x, series, label, height = 260, xLabels, hourly }: C
       width: Math.max(200, el.clientWidth),
       height,
       series: [
-        { value: (_u, v) => (v == null ? '' : new Date(v * 1000).toISOString().slice(0, hourly ? 16 : 10).replace('T', ' ')) },
+        { label: 'Time (UTC)', value: (_u, v) => (v == null ? '' : timeLabel(v, resolution)) },
         ...series.map((s) => ({
           label: s.label,
           stroke: s.color,
@@ -52,8 +56,8 @@ export function LineChart({ x, series, label, height = 260, xLabels, hourly }: C
       ro.disconnect();
       plot.destroy();
     };
-  }, [x, series, height, hourly]);
-  const labels = xLabels ?? x.map((t) => new Date(t * 1000).toISOString().slice(0, hourly ? 16 : 10).replace('T', ' '));
+  }, [x, series, height, resolution]);
+  const labels = xLabels ?? x.map((t) => timeLabel(t, resolution));
   return (
     <figure class="chart">
       <div ref={box} role="img" aria-label={label} />

@@ -101,7 +101,7 @@ export function Overview() {
           </label>
         }
       >
-        {chart ? <LineChart x={chart.x} series={chart.series} hourly={d?.trend.bucket === 'hour'} label={`${chart.series[0]!.label} per ${d?.trend.bucket ?? 'day'}, current and previous period`} /> : null}
+        {chart ? <LineChart x={chart.x} series={chart.series} resolution={d?.trend.bucket === 'hour' ? 'hour' : 'day'} label={`${chart.series[0]!.label} per ${d?.trend.bucket ?? 'day'}, current and previous period`} /> : null}
       </Tile>
     </div>
   );

@@ -136,7 +136,7 @@ function RealtimeNumbers({ tick }: { tick: number }) {
               </dd>
             </div>
           </dl>
-          <LineChart x={d.series.map((p) => Date.parse(p.t) / 1000)} series={[{ label: 'Events per second', values: d.series.map((p) => p.per_second), color: '#2563eb' }]} hourly label="Events per second over the last 5 minutes, in 10-second steps" height={160} />
+          <LineChart x={d.series.map((p) => Date.parse(p.t) / 1000)} series={[{ label: 'Events per second', values: d.series.map((p) => p.per_second), color: '#2563eb' }]} resolution="second" label="Events per second over the last 5 minutes, in 10-second steps" height={160} />
         </>
       ) : null}
     </Tile>

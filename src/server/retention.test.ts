@@ -1,3 +1,5 @@
+// Retention (src/writer/retention.ts) seen from the outside: the writer composed with the query engine, as the server
+// composes them, with an injected clock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -6,11 +8,11 @@ import { createQueryEngine } from '../query/index.js';
 import { readManifest } from '../core/lake.js';
 import { FAILED_TABLE, type FailedRow } from '../core/tables.js';
 import { encodeFailedRow } from '../deadletter/index.js';
-import { MemoryBuffer } from './testing/memory-buffer.js';
-import { FIXTURE_NOW, writerFixture } from './testing/fixture.js';
-import { memoryLogger } from './testing/logger.js';
-import { lakeRow, payloadsOf } from './testing/rows.js';
-import { expiredFiles } from './retention.js';
+import { MemoryBuffer } from '../writer/testing/memory-buffer.js';
+import { FIXTURE_NOW, writerFixture } from '../writer/testing/fixture.js';
+import { memoryLogger } from '../writer/testing/logger.js';
+import { lakeRow, payloadsOf } from '../writer/testing/rows.js';
+import { expiredFiles } from '../writer/retention.js';
 
 // Clock: 2026-11-27T12:30Z. retentionDays 2: days that ended more than 2 days ago go (dt <= 2026-11-24).
 const DAYS = ['2026-11-23', '2026-11-24', '2026-11-25', '2026-11-26', '2026-11-27'];

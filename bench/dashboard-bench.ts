@@ -1,0 +1,140 @@
+import { join } from 'node:path';
+import { type SectionContext, fmt } from './context.js';
+import { type ClicklakeServer, startClicklake, stopServer } from './clicklake.js';
+import { ensureLake, installLake, type LakeMeta } from './lakegen/lake.js';
+
+/**
+ * Section "dashboard": the dashboard API (docs/dashboard-api.md) over HTTP on the generated query lake (the same
+ * one as the "queries" section). Targets (issue 4): every tile <= 100 ms, the whole overview page <= 1 s.
+ *
+ * - cold: the first request of each tile on a freshly started server (sequential, nothing cached yet);
+ * - warm: the best of ROUNDS later requests;
+ * - page: every tile of the overview page requested at once, as the web app does, until the last answer:
+ *   cold on a second fresh server, warm as the best of ROUNDS.
+ */
+export interface TileTiming {
+  readonly name: string;
+  readonly path: string;
+  readonly coldMs: number;
+  readonly warmMs: number;
+  readonly allWarmMs: number[];
+  readonly bytes: number;
+}
+
+export interface DashboardBenchResult {
+  readonly lake: LakeMeta & { readonly regenerated: boolean };
+  readonly site: string;
+  readonly from: string;
+  readonly to: string;
+  readonly tiles: TileTiming[];
+  readonly pageColdMs: number;
+  readonly pageWarmMs: number;
+  readonly pageTiles: string[];
+  readonly slowestWarmMs: number;
+}
+
+const ROUNDS = 3;
+const SITE = 'shop-example';
+const RANGE_DAYS = 7;
+export const TILE_TARGET_MS = 100;
+export const PAGE_TARGET_MS = 1000;
+/** Tiles of the overview page (the web app's first screen). */
+const PAGE = ['overview', 'pages', 'sources', 'audience', 'events', 'clicks'];
+
+async function get(server: ClicklakeServer, path: string): Promise<{ ms: number; bytes: number; body: unknown }> {
+  const start = performance.now();
+  const res = await fetch(`${server.url}${path}`, {
+    headers: { authorization: `Bearer ${server.token}` },
+    signal: AbortSignal.timeout(120_000),
+  });
+  const text = await res.text();
+  const ms = performance.now() - start;
+  if (!res.ok) throw new Error(`GET ${path} answered ${res.status}: ${text.slice(0, 500)}`);
+  return { ms, bytes: text.length, body: JSON.parse(text) };
+}
+
+function dayBefore(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) - n * 86_400_000).toISOString().slice(0, 10);
+}
+
+export async function benchDashboard(ctx: SectionContext): Promise<DashboardBenchResult> {
+  const { knobs } = ctx;
+  const cached = await ensureLake({
+    cacheRoot: knobs.cacheDir,
+    events: knobs.queryEvents,
+    days: knobs.queryDays,
+    visitors: knobs.queryVisitors,
+    log: (l) => ctx.log(`  ${l}`),
+  });
+  if (!cached.regenerated) ctx.log(`dashboard: using the cached lake ${cached.dir} (${fmt(cached.meta.events)} events)`);
+  // The last RANGE_DAYS whole days of the lake (it covers [endDate - days, endDate)).
+  const to = dayBefore(cached.meta.endDate, 1);
+  const from = dayBefore(cached.meta.endDate, RANGE_DAYS);
+  const common = `site=${SITE}&from=${from}&to=${to}`;
+  const tiles: { name: string; path: string }[] = [
+    { name: 'sites', path: '/api/sites' },
+    { name: 'overview', path: `/api/stats/overview?${common}` },
+    { name: 'overview (filtered)', path: `/api/stats/overview?${common}&filter=country:US&filter=device:mobile` },
+    { name: 'pages', path: `/api/stats/pages?${common}` },
+    { name: 'sources', path: `/api/stats/sources?${common}` },
+    { name: 'audience', path: `/api/stats/audience?${common}` },
+    { name: 'events', path: `/api/stats/events?${common}` },
+    { name: 'clicks', path: `/api/stats/clicks?${common}` },
+    { name: 'click-map', path: `/api/stats/click-map?${common}&page=%2F` },
+  ];
+  const start = (name: string) =>
+    startClicklake({
+      repoRoot: ctx.repoRoot,
+      benchDistDir: ctx.benchDistDir,
+      workDir: join(ctx.workDir, name),
+      config: { log: { level: knobs.serverLogLevel as 'warn' } },
+      prepare: (dataDir) => installLake(cached, dataDir),
+    });
+  const pagePaths = PAGE.map((n) => tiles.find((t) => t.name === n)!.path);
+  const loadPage = async (server: ClicklakeServer) => {
+    const t0 = performance.now();
+    await Promise.all(pagePaths.map((p) => get(server, p)));
+    return performance.now() - t0;
+  };
+
+  const results: TileTiming[] = [];
+  let pageWarmMs = Infinity;
+  const first = await start('dashboard-server');
+  try {
+    const cold = new Map<string, { ms: number; bytes: number }>();
+    for (const t of tiles) cold.set(t.name, await get(first, t.path));
+    const warm = new Map<string, number[]>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const t of tiles) warm.set(t.name, [...(warm.get(t.name) ?? []), (await get(first, t.path)).ms]);
+    }
+    for (const t of tiles) {
+      const all = warm.get(t.name)!;
+      results.push({ name: t.name, path: t.path, coldMs: cold.get(t.name)!.ms, warmMs: Math.min(...all), allWarmMs: all, bytes: cold.get(t.name)!.bytes });
+    }
+    for (let round = 0; round < ROUNDS; round++) pageWarmMs = Math.min(pageWarmMs, await loadPage(first));
+  } finally {
+    await stopServer(first, ctx.log);
+  }
+  let pageColdMs = NaN;
+  const second = await start('dashboard-server-2');
+  try {
+    pageColdMs = await loadPage(second);
+  } finally {
+    await stopServer(second, ctx.log);
+  }
+  for (const r of results) {
+    ctx.log(`  ${r.name.padEnd(22)} cold ${fmt(r.coldMs, 1).padStart(8)} ms  warm ${fmt(r.warmMs, 1).padStart(8)} ms  (${fmt(r.bytes)} B)`);
+  }
+  ctx.log(`  overview page (${PAGE.join(', ')} at once): cold ${fmt(pageColdMs, 1)} ms, warm ${fmt(pageWarmMs, 1)} ms`);
+  return {
+    lake: { ...cached.meta, regenerated: cached.regenerated },
+    site: SITE,
+    from,
+    to,
+    tiles: results,
+    pageColdMs,
+    pageWarmMs,
+    pageTiles: PAGE,
+    slowestWarmMs: Math.max(...results.map((r) => r.warmMs)),
+  };
+}
