@@ -140,6 +140,13 @@ export interface SqlRunner {
     params: readonly SqlParam[] | Readonly<Record<string, SqlParam>>,
     options?: { readonly maxRows?: number },
   ): Promise<SqlResult>;
+  /**
+   * A fingerprint of what `events` holds for the UTC days [fromDay, toDay] (YYYY-MM-DD; null: unbounded), taken
+   * after bringing the view up to date: the Parquet files of those days plus the count of not-yet-written events of
+   * those days. Equal fingerprints mean equal data for those days, so a result computed from only those days may be
+   * reused (the dashboards' result cache). Optional: runners without it are never cached.
+   */
+  dataFingerprint?(fromDay: string | null, toDay: string | null): Promise<string>;
 }
 
 /**

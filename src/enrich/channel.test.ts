@@ -32,6 +32,10 @@ const cases: [string, string, string | null, string | null, string][] = [
   ['same site is not a referrer', 'https://shop.example/p/2', 'https://shop.example/p/1', null, 'direct'],
   ['www. on one side is the same site', 'https://www.shop.example/p/2', 'https://shop.example/', null, 'direct'],
   ['not a URL', 'https://shop.example/', 'nonsense', null, 'direct'],
+  ['userinfo, port, case and trailing dot are dropped', 'https://shop.example/', 'https://user:pw@Blog.Example.COM.:8443/x?y#z', 'blog.example.com', 'referral'],
+  ['IPv6 literal host', 'https://shop.example/', 'http://[2001:db8::1]:8080/', '[2001:db8::1]', 'referral'],
+  ['same site with a port', 'http://localhost:8080/b', 'http://localhost:8080/a', null, 'direct'],
+  ['relative referrer is not a URL', 'https://shop.example/', '/from/here', null, 'direct'],
 ];
 
 describe('referrer_host and channel', () => {

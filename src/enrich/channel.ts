@@ -46,6 +46,19 @@ function isSuffix(labels: string[]): boolean {
 /** What kind of source a host is (most specific pattern wins: mail.google.com is webmail, google.com search). */
 export function kindOfHost(host: string | null): SourceKind | null {
   if (host === null) return null;
+  const known = hostKinds.get(host);
+  if (known !== undefined) return known;
+  const kind = lookupHost(host);
+  if (hostKinds.size >= MAX_HOST_KINDS) hostKinds.clear();
+  hostKinds.set(host, kind);
+  return kind;
+}
+
+/** Memo of kindOfHost (referrer hosts repeat); cleared when full. */
+const hostKinds = new Map<string, SourceKind | null>();
+const MAX_HOST_KINDS = 10_000;
+
+function lookupHost(host: string): SourceKind | null {
   const labels = host.toLowerCase().replace(/\.$/, '').split('.');
   for (let i = 0; i < labels.length - 1; i++) {
     const hit = exact.get(labels.slice(i).join('.'));
@@ -103,21 +116,32 @@ export function classifyChannel(i: ChannelInput): Channel {
 
 /**
  * The referrer's host name (lower case, no port), or null: no referrer, not an absolute URL, or the page's own
- * host (an internal navigation; "www." is ignored on both sides).
+ * host (an internal navigation; "www." is ignored on both sides). Read by hand (scheme "://" authority), without
+ * the URL parser: it runs for every distinct referrer on the ingest path.
  */
 export function referrerHostOf(referrer: string | null, pageHost: string | null): string | null {
   if (referrer === null) return null;
-  let host: string;
-  try {
-    host = new URL(referrer).hostname.toLowerCase();
-  } catch {
-    return null;
-  }
-  if (host === '') return null;
-  if (pageHost !== null) {
-    const bare = (h: string) => (h.startsWith('www.') ? h.slice(4) : h);
-    const page = pageHost.toLowerCase().replace(/:\d+$/, '');
-    if (bare(page) === bare(host)) return null;
-  }
+  const host = hostOf(referrer);
+  if (host === null) return null;
+  if (pageHost !== null && bare(hostnameOf(pageHost)) === bare(host)) return null;
   return host;
 }
+
+/** scheme "://" [userinfo "@"] host: the host is group 1 (a bracketed IPv6 literal or a name up to : / ? # \\). */
+const AUTHORITY = /^[a-z][a-z0-9+.-]{0,31}:\/\/(?:[^/?#\\@]*@)?(\[[0-9a-f:.]+\]|[^/?#\\:@]*)/i;
+
+function hostOf(url: string): string | null {
+  const m = AUTHORITY.exec(url);
+  if (m === null) return null;
+  let host = m[1]!.toLowerCase();
+  if (host.endsWith('.')) host = host.slice(0, -1);
+  return host === '' || host.length > 253 ? null : host;
+}
+
+/** URL.host ("Example.com:8080", "[::1]:80") -> its host name in lower case. */
+function hostnameOf(host: string): string {
+  const colon = host.startsWith('[') ? host.indexOf(':', host.indexOf(']')) : host.indexOf(':');
+  return (colon >= 0 ? host.slice(0, colon) : host).toLowerCase();
+}
+
+const bare = (h: string): string => (h.startsWith('www.') ? h.slice(4) : h);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { Registry } from 'prom-client';
 import { ClicklakeError, isClicklakeError } from '../core/errors.js';
@@ -218,7 +219,22 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
     }
   }
 
+  /** SqlRunner.dataFingerprint: files of days [fromDay, toDay] and their hot payload counts, after a refresh. */
+  async function dataFingerprint(fromDay: string | null, toDay: string | null): Promise<string> {
+    await refreshOrFail();
+    const { files, hotByDay } = freshness.state();
+    const inRange = (day: string) => (fromDay === null || day >= fromDay) && (toDay === null || day <= toDay);
+    const hash = createHash('sha256');
+    for (const f of files.map((x) => x.path).sort()) {
+      const day = /[\\/]dt=(\d{4}-\d{2}-\d{2})[\\/]/.exec(f)?.[1];
+      if (day === undefined || inRange(day)) hash.update(f).update('\n'); // a path without dt= counts for every range
+    }
+    for (const [day, n] of [...hotByDay.entries()].sort()) if (day === '?' || inRange(day)) hash.update(`hot ${day} ${n}\n`);
+    return hash.digest('base64url');
+  }
+
   return {
+    dataFingerprint,
     query: (sql, opts) => run(sql, undefined, opts),
     queryInternal: (sql, params, opts) => run(sql, params, opts),
     refresh: refreshOrFail,

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { LakeSnapshotSource } from '../core/lake.js';
+import type { LakeFile, LakeSnapshotSource } from '../core/lake.js';
 import type { EventBuffer, Logger, TailCursor } from '../core/ports.js';
 import { EVENTS_VIEW_DEF, eventsViewSql, insertPayloads, type ViewDef } from './lakeview.js';
 
@@ -39,6 +39,11 @@ export interface Freshness {
   /** Generation the view currently reflects (-1: none applied yet). */
   generation(): number;
   hotRows(): number;
+  /**
+   * The files of the applied snapshot and the hot payloads per UTC day of their `ts` ('?' when it could not be
+   * read). Updated right after each commit of the view (single flight), so it never runs ahead of the data.
+   */
+  state(): { readonly files: readonly LakeFile[]; readonly hotByDay: ReadonlyMap<string, number> };
   /** Resolves once no refresh is running or queued (never rejects). */
   idle(): Promise<void>;
 }
@@ -49,6 +54,8 @@ export function createFreshness(options: FreshnessOptions): Freshness {
   let generation = -1;
   let cursor: TailCursor | null = null;
   let hotRows = 0;
+  let files: readonly LakeFile[] = [];
+  let hotByDay = new Map<string, number>();
   let running: Promise<void> | null = null;
   let next: Promise<void> | null = null;
 
@@ -78,12 +85,15 @@ export function createFreshness(options: FreshnessOptions): Freshness {
       });
       hotRows = inserted;
       generation = snap.generation;
+      files = snap.files;
+      hotByDay = tallyDays(new Map(), read.payloads);
       logger.debug({ generation, files: snap.files.length, hotRows }, 'query view moved to a new lake generation');
     } else if (read.payloads.length > 0) {
       await inTransaction(async () => {
         inserted = await insertPayloads(conn, read.payloads, def);
       });
       hotRows += inserted;
+      hotByDay = tallyDays(new Map(hotByDay), read.payloads);
     }
     cursor = read.cursor;
     if (inserted !== read.payloads.length) {
@@ -123,5 +133,15 @@ export function createFreshness(options: FreshnessOptions): Freshness {
     while (running !== null || next !== null) await (next ?? running)?.catch(() => undefined);
   }
 
-  return { refresh, generation: () => generation, hotRows: () => hotRows, idle };
+  return { refresh, generation: () => generation, hotRows: () => hotRows, idle, state: () => ({ files, hotByDay }) };
+}
+
+/** Adds each payload's UTC day (from its `"ts":"YYYY-MM-DD...` text, without parsing the JSON) to `counts`. */
+function tallyDays(counts: Map<string, number>, payloads: readonly string[]): Map<string, number> {
+  for (const p of payloads) {
+    const i = p.indexOf('"ts":"');
+    const day = i >= 0 && /^\d{4}-\d{2}-\d{2}$/.test(p.slice(i + 6, i + 16)) ? p.slice(i + 6, i + 16) : '?';
+    counts.set(day, (counts.get(day) ?? 0) + 1);
+  }
+  return counts;
 }

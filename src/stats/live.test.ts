@@ -111,6 +111,24 @@ describe('live hub', () => {
     await hub.close();
   });
 
+  it('retries failing polls with backoff and logs once per streak', async () => {
+    let failuresLeft = 3;
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (_o: object | string, msg?: string) => void warnings.push(String(msg)) };
+    const flaky: SqlRunner = {
+      queryInternal: (...args) => (failuresLeft-- > 0 ? Promise.reject(new Error('engine busy')) : lake.engine.queryInternal(...args)),
+    };
+    const hub = createLiveHub({ sql: flaky, logger, intervalMs: 20 });
+    const c = collector();
+    const sub = hub.subscribe('flaky', c.listener);
+    await sub.ready; // primed by the first poll that succeeds
+    assert.deepEqual(warnings, ['live poll failed; retrying']);
+    lake.tail.append(fresh('flaky', { event_id: 'after-failures' }));
+    await c.waitFor('after-failures');
+    sub.unsubscribe();
+    await hub.close();
+  });
+
   it('close() stops every poller', async () => {
     const sql = counting(lake.engine);
     const hub = createLiveHub({ sql, logger: silentLogger, intervalMs: 20 });

@@ -14,13 +14,16 @@ import type { Clock, Logger, SqlRunner, SqlValue } from '../core/ports.js';
  * - The first poll of a poller only primes it: events that were already visible are not replayed.
  * - A poll reads at most MAX_ROWS_PER_POLL rows; past that (a burst), the overlap is skipped so the cursor moves on
  *   and the feed shows a sample instead of falling behind.
- * - Polls never overlap: the next one is scheduled when the previous one ended. A failing poll is logged and retried.
+ * - Polls never overlap: the next one is scheduled when the previous one ended. A failing poll is logged (once per
+ *   streak) and retried with backoff.
  * - Payloads carry only the fields the UI shows, each cut to a bounded length. They are visitor input: untrusted.
  */
 export const POLL_INTERVAL_MS = 250;
 export const OVERLAP_MS = 5_000;
 export const MAX_ROWS_PER_POLL = 500;
 const DEFAULT_MAX_SKEW_MS = 7 * 86_400_000;
+/** Longest wait between polls after failures. */
+const MAX_BACKOFF_MS = 5_000;
 /** Remembered delivered ids per site (beyond this, the oldest are forgotten). */
 const MAX_SEEN = 20_000;
 
@@ -119,6 +122,8 @@ interface SitePoller {
   timer: NodeJS.Timeout | null;
   running: Promise<void> | null;
   stopped: boolean;
+  /** Consecutive failed polls. */
+  failures: number;
 }
 
 export function createLiveHub(options: LiveHubOptions): LiveHub {
@@ -172,10 +177,17 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     p.timer = setTimeout(() => {
       p.timer = null;
       p.running = poll(site, p)
-        .catch((err: unknown) => logger.warn({ err, site }, 'live poll failed; retrying'))
+        .then(() => {
+          p.failures = 0;
+        })
+        .catch((err: unknown) => {
+          p.failures++;
+          // Logged once per failure streak; retried with backoff (doubling up to MAX_BACKOFF_MS).
+          if (p.failures === 1) logger.warn({ err, site }, 'live poll failed; retrying');
+        })
         .finally(() => {
           p.running = null;
-          schedule(site, p, interval);
+          schedule(site, p, p.failures === 0 ? interval : Math.min(interval * 2 ** p.failures, MAX_BACKOFF_MS));
         });
     }, delay);
   }
@@ -194,7 +206,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
       if (!p) {
         let markReady!: () => void;
         const ready = new Promise<void>((resolve) => (markReady = resolve));
-        p = { listeners: new Set(), cursor: 0, seen: new Map(), primed: false, ready, markReady, timer: null, running: null, stopped: false };
+        p = { listeners: new Set(), cursor: 0, seen: new Map(), primed: false, ready, markReady, timer: null, running: null, stopped: false, failures: 0 };
         pollers.set(site, p);
         schedule(site, p, 0);
       }

@@ -58,6 +58,12 @@ export interface NamedQuery {
   readonly common?: boolean;
   /** Tile-specific query parameters it accepts besides the common ones; any other parameter is a 400. */
   readonly extraParams?: readonly string[];
+  /**
+   * The UTC days (YYYY-MM-DD, inclusive; null: unbounded) whose data the answer depends on, which makes it
+   * cacheable (src/stats/cache.ts): the answer is reused while those days' data is unchanged. Leave it out for
+   * anything that depends on the clock (realtime) or on other state.
+   */
+  readonly cacheDays?: (q: StatsQuery | null) => { readonly from: string | null; readonly to: string | null };
   run(sql: SqlRunner, q: StatsQuery, extra: URLSearchParams): Promise<unknown>;
 }
 
@@ -241,6 +247,11 @@ export function previousPeriod(q: StatsQuery): StatsQuery {
   const from = Date.parse(q.from);
   const to = Date.parse(q.to);
   return { ...q, from: new Date(from - (to - from)).toISOString(), to: q.from };
+}
+
+/** cacheDays for tiles that read exactly the range. */
+export function rangeDays(q: StatsQuery | null): { from: string | null; to: string | null } {
+  return q === null ? { from: null, to: null } : { from: q.from.slice(0, 10), to: lastDay(q.to) };
 }
 
 /** Trend granularity: hourly for ranges up to 2 days, else daily. */

@@ -7,6 +7,7 @@ import { openSavedStore } from './store.js';
 import { streamRoutes } from './stream.js';
 import { parseStatsQuery, toSearchParams, type NamedQuery, type StatsQuery } from './params.js';
 import { NAMED_QUERIES } from './queries/index.js';
+import { ResultCache } from './cache.js';
 
 /**
  * The dashboard query API: one `GET` route per named query (queries/index.ts). The plugin parses the common
@@ -19,6 +20,8 @@ export interface StatsPluginOptions {
   /** Defaults to NAMED_QUERIES. */
   readonly queries?: readonly NamedQuery[];
   readonly clock?: Clock;
+  /** Result cache of the tiles that declare cacheDays; null: off. Default: a new ResultCache. */
+  readonly cache?: ResultCache | null;
   /** Where dashboards.json (saved funnels and queries) lives; without it the funnel and saved-item routes are off. */
   readonly dataDir?: string;
   /** For the live stream's poller and the saved-items store. */
@@ -46,6 +49,18 @@ function rawQuery(request: FastifyRequest): URLSearchParams {
 
 export async function statsPlugin(app: FastifyInstance, options: StatsPluginOptions): Promise<void> {
   const clock = options.clock ?? Date.now;
+  const cache = options.cache === undefined ? new ResultCache() : options.cache;
+  const fingerprint = options.sql.dataFingerprint?.bind(options.sql);
+
+  /** Runs a named query, through the result cache when it declares its days and the runner can fingerprint them. */
+  async function cached(named: NamedQuery, q: StatsQuery | null, params: URLSearchParams): Promise<unknown> {
+    const run = () => named.run(options.sql, q as StatsQuery, params);
+    if (cache === null || fingerprint === undefined || named.cacheDays === undefined) return run();
+    const days = named.cacheDays(q);
+    const version = await fingerprint(days.from, days.to);
+    const extra = [...params.entries()].filter(([k]) => !(COMMON_PARAMS as readonly string[]).includes(k)).sort();
+    return cache.get(JSON.stringify([named.name, q, extra, version]), run);
+  }
   for (const named of options.queries ?? NAMED_QUERIES) {
     const usesCommon = named.common !== false;
     const allowed = new Set<string>([...(usesCommon ? COMMON_PARAMS : []), ...(named.extraParams ?? [])]);
@@ -54,9 +69,9 @@ export async function statsPlugin(app: FastifyInstance, options: StatsPluginOpti
       const params = rawQuery(request);
       rejectUnknown(params, allowed);
       void reply.header('Cache-Control', 'no-store');
-      if (!usesCommon) return { data: await named.run(options.sql, null as unknown as StatsQuery, params) };
-      const q = parseStatsQuery(params, clock());
-      const data = await named.run(options.sql, q, params);
+      const q = usesCommon ? parseStatsQuery(params, clock()) : null;
+      const data = await cached(named, q, params);
+      if (q === null) return { data };
       return {
         site: q.site,
         from: q.from,

@@ -10,11 +10,13 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { makeEvent, requireComponent } from '../helpers/components.js';
+import { hashPassword } from '../../src/auth/index.js';
 import { TEST_TOKEN } from '../helpers/server.js';
 import { SITE, apiGet, apiPost, kpi, postEvents, screenshot, seedEvents } from './dashboard-stack.js';
 import { hasChromium, startStack, waitForRows, type Stack } from './stack.js';
 
 const VIEWS = ['overview', 'realtime', 'pages', 'sources', 'clicks', 'audience', 'funnels', 'retention', 'paths', 'events', 'sql'];
+const USER_PASSWORD = 'correct horse battery staple';
 const METRICS = ['visitors', 'sessions', 'page_views', 'bounce_rate', 'avg_session_seconds', 'views_per_session'] as const;
 
 /** The query string (site, from, to, filter...) of the last request the page made to `path`. */
@@ -33,7 +35,7 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
 
   before(async () => {
     if (!hasChromium()) return;
-    stack = await startStack();
+    stack = await startStack({ auth: { users: [{ name: 'ana', passwordHash: await hashPassword(USER_PASSWORD) }] } });
     for (const batch of seedEvents()) await postEvents(stack.url, batch.events, batch.userAgent);
     await waitForRows(stack.url, SITE, 10);
     context = await stack.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
@@ -106,7 +108,8 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
   it('is usable with the keyboard and fits a phone screen', async (t) => {
     if (!requireComponent(t, hasChromium(), 'Chromium (/usr/bin/chromium)')) return;
     // Tab from the top: the skip link first, then the site selector; Enter on a focused view link navigates.
-    await page.locator('body').focus();
+    await page.reload();
+    await kpi(page, 'visitors');
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement?.className), 'skip');
     await page.keyboard.press('Tab');
@@ -253,6 +256,12 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10_000 }), page.click('button:has-text("Download CSV")')]);
     const csv = readFileSync((await download.path())!, 'utf8');
     assert.equal(csv, 'page_path,views\r\n/,4\r\n/pricing,2\r\n/about,1\r\n');
+    // Saved queries: saved under a name, listed, and stored by the API.
+    await page.fill('[data-tile="sql-editor"] input[type="text"]', 'Page views by path');
+    await page.click('button:has-text("Save query")');
+    await page.locator('[data-tile="saved-queries"] button.link:has-text("Page views by path")').waitFor({ timeout: 10_000 });
+    const saved = await apiGet(url, '/api/saved-queries');
+    assert.deepEqual(saved.data.map((q: any) => [q.name, q.sql]), [['Page views by path', sql]]);
     await screenshot(page, 'sql');
   });
 
@@ -273,7 +282,7 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
     await screenshot(page, 'realtime');
   });
 
-  it('has no CSP violations or script errors, and logging out ends the session', async (t) => {
+  it('has no CSP violations or script errors; logging out ends the session; a configured user can log in', async (t) => {
     if (!requireComponent(t, hasChromium(), 'Chromium (/usr/bin/chromium)')) return;
     const { url } = stack!;
     assert.deepEqual(problems, []);
@@ -284,5 +293,13 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
     await page.waitForURL(/\/login\?next=/, { timeout: 10_000 });
     const me = await page.evaluate(async () => (await fetch('/api/auth/me')).status);
     assert.equal(me, 401);
+    // A user from the config file logs in with name and password, and is shown as logged in.
+    await page.check('input[type="radio"] >> nth=1');
+    await page.fill('input[name="name"]', 'ana');
+    await page.fill('input[name="password"]', USER_PASSWORD);
+    await page.click('button[type="submit"]');
+    await page.waitForURL((u) => u.pathname === '/' && u.searchParams.get('view') === 'overview', { timeout: 10_000 });
+    await page.locator('[data-testid="who"]:has-text("ana")').waitFor({ timeout: 10_000 });
+    assert.equal(await kpi(page, 'visitors'), 4);
   });
 });

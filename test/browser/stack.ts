@@ -35,11 +35,12 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+/** `config`: further config keys (e.g. `auth.users` for the dashboard tests). */
+export async function startStack(config: Record<string, unknown> = {}): Promise<Stack> {
   const tmp = tempDir('browser');
   const server = await startClicklake(
     // Headless Chromium says "HeadlessChrome": a bot, whose events are dropped by default; keep them (is_bot = true).
-    parseConfig({ port: 0, host: '127.0.0.1', dataDir: join(tmp.path, 'data'), adminToken: TEST_TOKEN, writer: { intervalMs: 1000 }, collector: { bots: 'keep' } }),
+    parseConfig({ port: 0, host: '127.0.0.1', dataDir: join(tmp.path, 'data'), adminToken: TEST_TOKEN, writer: { intervalMs: 1000 }, collector: { bots: 'keep' }, ...config }),
     { logger: pino({ level: 'silent' }) },
   );
   let browser: Browser;

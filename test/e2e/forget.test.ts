@@ -46,7 +46,7 @@ async function post(url: string, events: unknown[]): Promise<{ accepted: number 
   return (await res.json()) as { accepted: number };
 }
 
-test('clicklake forget removes one person everywhere (partitions, tail, dead letters), crash-safe, readable by pyarrow', async (t) => {
+test('clicklake forget removes one person everywhere (partitions, tail, dead letters); pyarrow reads the rewritten lake', async (t) => {
   const dir = tempDir('forget');
   t.after(() => dir.cleanup());
   const dataDir = join(dir.path, 'data');

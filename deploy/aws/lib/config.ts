@@ -78,10 +78,12 @@ export const awsConfigSchema = z
       })
       .prefault({}),
     /**
-     * Clicklake config keys used by the `collect` function (collector limits, sites and their allowed origins), the
-     * same schema as `clicklake start` (src/core/config.ts).
+     * Clicklake config keys used by the `collect` function (collector limits, sites and their allowed origins,
+     * enrichment, privacy), the same schema as `clicklake start` (src/core/config.ts).
      */
-    clicklake: z.strictObject({ collector: z.unknown().optional(), sites: z.unknown().optional() }).default({}),
+    clicklake: z
+      .strictObject({ collector: z.unknown().optional(), sites: z.unknown().optional(), enrichment: z.unknown().optional(), privacy: z.unknown().optional() })
+      .default({}),
   })
   .superRefine((c, ctx) => {
     if (c.sink === 'kinesis') {
@@ -103,7 +105,20 @@ export const awsConfigSchema = z
         message: 'required when region is not us-east-1 (CloudFront needs a us-east-1 certificate)',
       });
     }
-    const core = clicklakeConfigSchema.safeParse({ collector: c.clicklake.collector ?? {}, sites: c.clicklake.sites ?? {} });
+    const privacy = (c.clicklake.privacy ?? {}) as { pseudonymizeUserId?: unknown; userIdKey?: unknown };
+    if (privacy.pseudonymizeUserId === true && privacy.userIdKey === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clicklake', 'privacy', 'userIdKey'],
+        message: 'required with pseudonymizeUserId on AWS (each Lambda instance would otherwise generate its own key)',
+      });
+    }
+    const core = clicklakeConfigSchema.safeParse({
+      collector: c.clicklake.collector ?? {},
+      sites: c.clicklake.sites ?? {},
+      enrichment: c.clicklake.enrichment ?? {},
+      privacy: c.clicklake.privacy ?? {},
+    });
     if (!core.success) {
       for (const issue of core.error.issues) ctx.addIssue({ code: 'custom', path: ['clicklake', ...issue.path.map(String)], message: issue.message });
     }

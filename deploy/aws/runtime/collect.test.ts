@@ -5,6 +5,7 @@ import { configSchema } from '../../../src/core/config.js';
 import { requireComponent } from '../../../test/helpers/components.js';
 import { dynamoAvailable, type LocalServer, startDynamo } from '../../../test/helpers/aws-servers.js';
 import { collectEvent, createTable, dynamoClients, scanAll } from '../test/fixtures.js';
+import { createEnricher } from '../../../src/enrich/index.js';
 import { createCollectHandler } from './collect.js';
 import { createDynamoSink, type RowSink } from './dynamo-sink.js';
 import { partitionKey, shardOf, sliceOf } from './slices.js';
@@ -44,9 +45,19 @@ describe('collect handler against DynamoDB (moto)', () => {
     await server?.stop();
   });
 
-  async function setup(sink?: RowSink) {
+  async function setup(sink?: RowSink, withEnricher = false) {
     const table = await createTable(clients.client);
+    const enricher = withEnricher
+      ? await createEnricher({
+          collector: defaults.collector,
+          enrichment: defaults.enrichment,
+          privacy: { ...defaults.privacy, cookielessIds: false },
+          dataDir: '/nonexistent-not-used',
+          geo: null,
+        })
+      : undefined;
     const handler = createCollectHandler({
+      ...(enricher ? { enricher } : {}),
       sink: sink ?? createDynamoSink({ doc: clients.doc, table, slices: { sliceMs: SLICE_MS, shards: SHARDS }, ttlDays: 7 }),
       collector: defaults.collector,
       sites: { shop: { allowedOrigins: ['https://shop.example'] } },
@@ -102,6 +113,31 @@ describe('collect handler against DynamoDB (moto)', () => {
     const items = await scanAll(clients.doc, table);
     assert.equal(items.length, 2);
     assert.equal(JSON.parse(items.find((i) => i.sk === dup.event_id)!.row as string).page_title, 'Product 3');
+  });
+
+  it('runs the enricher (src/enrich) on each row: user agent, channel, UTM, URL redaction', async (t) => {
+    if (!requireComponent(t, server !== null, 'moto DynamoDB server (.ci/aws-services.sh)')) return;
+    const { table, handler } = await setup(undefined, true);
+    const e = event({ url: 'https://shop.example/p?utm_source=news&token=secret', referrer: 'https://www.google.com/' });
+    const res = await handler(collectEvent(JSON.stringify([e])));
+    assert.equal(res.statusCode, 200);
+    const [item] = await scanAll(clients.doc, table);
+    const row = JSON.parse(item!.row as string);
+    assert.equal(row.browser, 'Chrome');
+    assert.equal(row.os, 'Windows');
+    assert.equal(row.device_type, 'desktop');
+    assert.equal(row.utm_source, 'news');
+    assert.equal(row.channel, 'organic_search');
+    assert.doesNotMatch(row.page_url, /secret/);
+  });
+
+  it('drops the events of a detected bot (answered like stored ones)', async (t) => {
+    if (!requireComponent(t, server !== null, 'moto DynamoDB server (.ci/aws-services.sh)')) return;
+    const { table, handler } = await setup(undefined, true);
+    const res = await handler(collectEvent(JSON.stringify([event(), event()]), { headers: { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' } }));
+    assert.equal(res.statusCode, 200);
+    assert.equal(JSON.parse(res.body!).accepted, 2);
+    assert.equal((await scanAll(clients.doc, table)).length, 0);
   });
 
   it('enforces the per-site origin policy of the config', async (t) => {

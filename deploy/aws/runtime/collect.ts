@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ClicklakeError, type ErrorCode } from '../../../src/core/errors.js';
 import { toHttpError } from '../../../src/core/http-errors.js';
-import type { Logger } from '../../../src/core/ports.js';
+import type { Enricher, Logger } from '../../../src/core/ports.js';
 import { compileOriginPolicy, type SiteOriginsConfig } from '../../../src/collector/origins.js';
 import {
   checkContentTypeCharset,
@@ -26,26 +26,15 @@ import type { RowSink } from './dynamo-sink.js';
  *   policy (config `sites`) is enforced here per event, as the embedded collector does.
  */
 
-/** What an enricher may read about the request besides the row. */
-export interface CollectRequestInfo {
-  readonly ip: string | null;
-  readonly userAgent: string | null;
-  readonly headers: Readonly<Record<string, string | undefined>>;
-  readonly receivedAt: number;
-}
-
-/**
- * Enrichment step between normalisation and the sink: returns the (possibly rewritten) row JSON, or null to drop the
- * event (e.g. a bot). Left unset, rows are stored as normalised. The composition root adapts the Enricher port of
- * src/enrich/ to this shape once it exists.
- */
-export type RowEnricher = (row: string, request: CollectRequestInfo) => string | null | Promise<string | null>;
-
 export interface CollectHandlerOptions {
   readonly sink: RowSink;
   readonly collector: NativeLimits;
   readonly sites: SiteOriginsConfig;
-  readonly enrich?: RowEnricher;
+  /**
+   * Enrichment and privacy rules: the Enricher port (src/core/ports.ts), implemented by src/enrich (the composition
+   * root passes it). Absent: the enrichment columns stay NULL and no bot is dropped.
+   */
+  readonly enricher?: Enricher;
   readonly clock?: () => number;
   readonly newId?: () => string;
   readonly logger?: Pick<Logger, 'warn' | 'error'>;
@@ -96,23 +85,30 @@ export function createCollectHandler(opts: CollectHandlerOptions) {
       sites: policy,
       plain,
     });
-    const info: CollectRequestInfo = {
-      ip: event.requestContext?.http?.sourceIp ?? null,
-      userAgent: headers['user-agent'] ?? null,
-      headers,
-      receivedAt,
-    };
+    // The peer address and X-Forwarded-For go to the enricher only: never logged. API Gateway's sourceIp is the
+    // client as API Gateway saw it (the TCP peer), like the socket address of the embedded collector.
+    const enrichment =
+      opts.enricher === undefined
+        ? null
+        : opts.enricher.forRequest({
+            peerAddress: event.requestContext?.http?.sourceIp ?? null,
+            forwardedFor: headers['x-forwarded-for'],
+            userAgent: ctx.userAgent,
+            headers,
+            receivedAt,
+          });
+    const dropBot = enrichment === null ? null : enrichment.dropBotReason;
+    // A dropped bot's events are still validated (the answer lists bad ones) but neither enriched nor stored, and the
+    // answer looks like a stored batch's (as in the embedded collector).
+    if (enrichment !== null && dropBot === null) ctx.enrichment = enrichment;
     const rows: string[] = [];
     const rejected: CollectAnswer['rejected'] = [];
     for (let index = 0; index < events.length; index++) {
       const result = normalizeEvent(events[index], ctx);
-      if (!('row' in result)) {
-        rejected.push({ index, code: result.code, message: result.message });
-        continue;
-      }
-      const row = opts.enrich ? await opts.enrich(result.row, info) : result.row;
-      if (row !== null) rows.push(row);
+      if ('row' in result) rows.push(result.row);
+      else rejected.push({ index, code: result.code, message: result.message });
     }
+    if (dropBot !== null) return { accepted: rows.length, rejected };
     if (rows.length > 0) {
       try {
         await opts.sink.append(rows, receivedAt);

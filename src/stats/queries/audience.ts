@@ -1,5 +1,5 @@
 import type { SqlRunner } from '../../core/ports.js';
-import { eventScope, type NamedQuery, type StatsQuery } from '../params.js';
+import { eventScope, type NamedQuery, rangeDays, type StatsQuery } from '../params.js';
 import { mergeParams, num, str } from '../sql.js';
 
 /**
@@ -49,6 +49,7 @@ export async function audience(sql: SqlRunner, q: StatsQuery) {
 }
 
 export const query: NamedQuery = {
+  cacheDays: rangeDays,
   name: 'audience',
   path: '/api/stats/audience',
   run: (sql, q) => audience(sql, q),

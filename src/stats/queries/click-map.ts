@@ -1,6 +1,6 @@
 import type { SqlRunner } from '../../core/ports.js';
 import { ClicklakeError } from '../../core/errors.js';
-import { eventScope, intParam, type NamedQuery, type StatsQuery } from '../params.js';
+import { eventScope, intParam, type NamedQuery, rangeDays, type StatsQuery } from '../params.js';
 import { mergeParams, num } from '../sql.js';
 
 /**
@@ -53,6 +53,7 @@ export async function clickMap(sql: SqlRunner, q: StatsQuery, extra: URLSearchPa
 }
 
 export const query: NamedQuery = {
+  cacheDays: rangeDays,
   name: 'click-map',
   path: '/api/stats/click-map',
   extraParams: ['page', 'grid', 'points'],

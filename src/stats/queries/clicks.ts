@@ -1,5 +1,5 @@
 import type { SqlRunner } from '../../core/ports.js';
-import { eventScope, type NamedQuery, type StatsQuery } from '../params.js';
+import { eventScope, type NamedQuery, rangeDays, type StatsQuery } from '../params.js';
 import { mergeParams, num, str } from '../sql.js';
 
 /**
@@ -36,6 +36,7 @@ export async function clicks(sql: SqlRunner, q: StatsQuery) {
 }
 
 export const query: NamedQuery = {
+  cacheDays: rangeDays,
   name: 'clicks',
   path: '/api/stats/clicks',
   run: (sql, q) => clicks(sql, q),

@@ -1,5 +1,5 @@
 import type { SqlRunner } from '../../core/ports.js';
-import { eventScope, type NamedQuery, type StatsQuery } from '../params.js';
+import { eventScope, type NamedQuery, rangeDays, type StatsQuery } from '../params.js';
 import { mergeParams, num, str } from '../sql.js';
 
 /**
@@ -69,6 +69,7 @@ export async function events(sql: SqlRunner, q: StatsQuery): Promise<EventRow[]>
 }
 
 export const query: NamedQuery = {
+  cacheDays: rangeDays,
   name: 'events',
   path: '/api/stats/events',
   run: (sql, q) => events(sql, q),

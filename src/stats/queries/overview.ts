@@ -1,5 +1,5 @@
 import type { SqlRunner } from '../../core/ports.js';
-import { bucketOf, eventScope, filterSql, previousPeriod, type NamedQuery, type StatsQuery } from '../params.js';
+import { bucketOf, eventScope, filterSql, previousPeriod, rangeDays, type NamedQuery, type StatsQuery } from '../params.js';
 import { PASSIVE_TYPES_SQL, bucketStarts, mergeParams, num, ratio, round } from '../sql.js';
 
 /**
@@ -117,5 +117,7 @@ export async function overview(sql: SqlRunner, q: StatsQuery) {
 export const query: NamedQuery = {
   name: 'overview',
   path: '/api/stats/overview',
+  // Reads the previous period too.
+  cacheDays: (q) => (q === null ? rangeDays(q) : { from: previousPeriod(q).from.slice(0, 10), to: rangeDays(q).to }),
   run: (sql, q) => overview(sql, q),
 };

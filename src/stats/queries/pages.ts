@@ -1,5 +1,5 @@
 import type { SqlRunner } from '../../core/ports.js';
-import { eventScope, type NamedQuery, type StatsQuery } from '../params.js';
+import { eventScope, type NamedQuery, rangeDays, type StatsQuery } from '../params.js';
 import { mergeParams, num, numOrNull, round, sessionScope, str } from '../sql.js';
 
 /**
@@ -71,6 +71,7 @@ export async function pages(sql: SqlRunner, q: StatsQuery) {
 }
 
 export const query: NamedQuery = {
+  cacheDays: rangeDays,
   name: 'pages',
   path: '/api/stats/pages',
   run: (sql, q) => pages(sql, q),

@@ -1,4 +1,4 @@
-import type { NamedQuery } from '../params.js';
+import { rangeDays, type NamedQuery } from '../params.js';
 import { num, str } from '../sql.js';
 
 /** GET /api/sites: every site that has (non-bot) events, with its event count and last event time; most events first. */
@@ -8,6 +8,7 @@ export const query: NamedQuery = {
   name: 'sites',
   path: '/api/sites',
   common: false,
+  cacheDays: rangeDays,
   async run(sql) {
     const result = await sql.queryInternal(
       `SELECT site_id, count(*) AS events, max(ts) AS last_seen FROM events WHERE is_bot IS NOT TRUE GROUP BY site_id ORDER BY events DESC, site_id LIMIT ${SITES_MAX}`,

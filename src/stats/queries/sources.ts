@@ -1,5 +1,5 @@
 import type { SqlRunner } from '../../core/ports.js';
-import type { NamedQuery, StatsQuery } from '../params.js';
+import { rangeDays, type NamedQuery, type StatsQuery } from '../params.js';
 import { mergeParams, num, sessionScope, str } from '../sql.js';
 
 /**
@@ -43,6 +43,7 @@ export async function sources(sql: SqlRunner, q: StatsQuery) {
 }
 
 export const query: NamedQuery = {
+  cacheDays: rangeDays,
   name: 'sources',
   path: '/api/stats/sources',
   run: (sql, q) => sources(sql, q),

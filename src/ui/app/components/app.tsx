@@ -19,6 +19,7 @@ export function App() {
   const [state, navigate] = useUrlState();
   const [refreshCount, setRefreshCount] = useState(0);
   const { range, params } = useDerived(state, refreshCount);
+  const me = useFetch('me', (signal) => api.get<{ name: string; kind: string }>('/api/auth/me', undefined, signal));
   const sites = useFetch<Site[]>('sites', (signal) => api.get<{ data: Site[] } | Site[]>('/api/sites', undefined, signal).then(sitesOf));
 
   // No site in the URL yet: take the one with the most events.
@@ -60,6 +61,11 @@ export function App() {
             ))}
           </select>
         </label>
+        {me.data ? (
+          <span class="who" data-testid="who">
+            {me.data.kind === 'admin' ? 'admin' : me.data.name}
+          </span>
+        ) : null}
         <button type="button" class="refresh" onClick={ctx.refresh}>
           Refresh
         </button>

@@ -88,12 +88,12 @@ export function Funnels() {
     setSavedVersion((n) => n + 1);
   };
 
-  const rows = (result.data?.data.steps ?? []).map((s) => ({
+  const rows = (result.data?.data.steps ?? []).map((s, i) => ({
     label: s.label,
     visitors: s.visitors,
     conversion: s.conversion,
-    fromPrevious: s.index === 0 ? null : s.conversionFromPrevious,
-    dropOff: s.index === 0 ? null : s.dropOff,
+    fromPrevious: i === 0 ? null : s.conversionFromPrevious,
+    dropOff: i === 0 ? null : s.dropOff,
     median: s.medianMsFromPrevious === null ? null : formatDuration(s.medianMsFromPrevious / 1000),
   }));
 

@@ -128,7 +128,7 @@ export function Sql() {
                   <thead>
                     <tr>
                       {r.columns.map((c) => (
-                        <th scope="col" title={c.type}>
+                        <th scope="col" title={c.type} class={typeof r.rows[0]?.[c.name] === 'number' ? 'num' : ''}>
                           {c.name}
                         </th>
                       ))}
