@@ -22,4 +22,4 @@ function run(withEnrich, n) {
   }
   return (performance.now() - t0) / n / 20 * 1000;
 }
-run(true, 20000);
+for (let rep = 0; rep < 4; rep++) console.log("plain", run(false, 3000).toFixed(2), "enriched", run(true, 3000).toFixed(2));

@@ -12,6 +12,7 @@ import { demoPlugin } from '../demo/plugin.js';
 import { uiPlugin } from '../ui/plugin.js';
 import { statsPlugin } from '../stats/plugin.js';
 import { createAuth, fastifyCookie } from '../auth/index.js';
+import { bearerMatches } from './admin-token.js';
 import { join, resolve } from 'node:path';
 
 export interface HttpDeps {
@@ -115,7 +116,15 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
     });
     // Right to be forgotten: removes one person's rows from the lake (docs/privacy.md).
     const forget = deps.forget;
-    if (forget !== undefined) api.post('/api/admin/forget', async (request) => forget(request.body));
+    // Admin token only (a dashboard session is not enough to delete data).
+    if (forget !== undefined) {
+      api.post('/api/admin/forget', async (request) => {
+        if (!bearerMatches(request.headers.authorization, deps.adminToken)) {
+          throw new ClicklakeError('CLK_ERR_UNAUTHORIZED', 'send Authorization: Bearer <admin token>');
+        }
+        return forget(request.body);
+      });
+    }
     // The dashboard query API (/api/sites, /api/stats/*): docs/dashboard-api.md.
     await api.register(statsPlugin, {
       sql: deps.query,

@@ -5,6 +5,7 @@ import { toHttpError } from '../core/http-errors.js';
 import type { LakeRow } from '../core/schema.js';
 import { openStatsLake, type StatsLake } from '../../test/helpers/stats-lake.js';
 import { statsPlugin } from './plugin.js';
+import { ResultCache } from './cache.js';
 import {
   PAGES,
   SOURCES,
@@ -24,6 +25,7 @@ const ALL = { from: '2026-11-20T00:00:00.000Z', to: '2026-11-27T00:00:00.000Z' }
 let data: Dataset;
 let lake: StatsLake;
 let app: FastifyInstance;
+const cache = new ResultCache();
 
 async function get(path: string): Promise<{ status: number; body: any }> {
   const res = await app.inject({ method: 'GET', url: path });
@@ -51,7 +53,7 @@ before(async () => {
     const mapped = toHttpError(err);
     void reply.code(mapped.status).send(mapped.body);
   });
-  await app.register(statsPlugin, { sql: lake.engine, clock: () => NOW });
+  await app.register(statsPlugin, { sql: lake.engine, clock: () => NOW, cache });
   await app.ready();
 });
 
@@ -316,5 +318,35 @@ describe('invalid input', () => {
     const body = await ok('/api/stats/overview?site=shop&from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z');
     assert.equal(body.to, '2026-11-25T00:00:00.000Z');
     assert.equal(body.data.current.sessions, sessionsBetween(data, '2026-11-24', '2026-11-24').length);
+  });
+});
+
+describe('result cache', () => {
+  it('reuses an answer while the data of its days is unchanged, and never serves a stale one', async () => {
+    const url = '/api/stats/overview?site=shop&from=2026-11-21&to=2026-11-22';
+    const first = await ok(url);
+    const hits = cache.hits;
+    assert.deepEqual(await ok(url), first);
+    assert.equal(cache.hits, hits + 1, 'the second request is a hit');
+
+    // A new (unflushed) event on a day the tile does not read keeps the entry valid.
+    lake.tail.append({ ...data.rows[0]!, event_id: 'late-1', ts: '2026-11-25T10:00:00.000Z', session_id: 'late-s' });
+    assert.deepEqual(await ok(url), first);
+    assert.equal(cache.hits, hits + 2);
+
+    // One on a day it reads (the previous period counts too) is seen at once.
+    lake.tail.append({ ...data.rows[0]!, event_id: 'late-2', event_type: 'page_view', ts: '2026-11-22T23:59:00.000Z', session_id: 'late-s2' });
+    const after = await ok(url);
+    assert.equal(cache.hits, hits + 2, 'a miss');
+    assert.equal(after.data.current.page_views, first.data.current.page_views + 1);
+    lake.tail.append({ ...data.rows[0]!, event_id: 'late-3', event_type: 'page_view', ts: '2026-11-19T12:00:00.000Z', session_id: 'late-s3' });
+    assert.equal((await ok(url)).data.previous.page_views, first.data.previous.page_views + 1);
+  });
+
+  it('is bounded', async () => {
+    const small = new ResultCache({ maxEntries: 2 });
+    for (const k of ['a', 'b', 'c']) await small.get(k, async () => k);
+    assert.equal(small.size, 2);
+    assert.equal(await small.get('a', async () => 'recomputed'), 'recomputed');
   });
 });

@@ -20,6 +20,8 @@ function expectedPhysical(type: string): { type: string; logical?: string } {
       return { type: 'INT64', logical: 'TIMESTAMP' };
     case 'BIGINT':
       return { type: 'INT64' };
+    case 'BOOLEAN':
+      return { type: 'BOOLEAN' };
     default:
       return { type: 'INT32' };
   }

@@ -14,6 +14,7 @@ const DUCKDB_TYPES: Record<string, string> = {
   TIMESTAMPTZ: 'TIMESTAMP WITH TIME ZONE',
   BIGINT: 'BIGINT',
   INTEGER: 'INTEGER',
+  BOOLEAN: 'BOOLEAN',
 };
 
 const byId = (rows: Record<string, unknown>[]) =>

@@ -132,6 +132,6 @@ print(json.dumps({"rows": tbl.num_rows, "columns": tbl.schema.names,
   assert.deepEqual(info.columns, [...LAKE_COLUMNS.map((c) => c.name), 'dt', 'hour']);
   assert.equal(info.codec, 'ZSTD');
   assert.deepEqual(info.ids, events.map((e) => e.event_id as string).sort());
-  const expectType: Record<string, RegExp> = { VARCHAR: /^(string|large_string)$/, TIMESTAMPTZ: /^timestamp\[us, tz=(UTC|\+00:00)\]$/, BIGINT: /^int64$/, INTEGER: /^int32$/ };
+  const expectType: Record<string, RegExp> = { VARCHAR: /^(string|large_string)$/, TIMESTAMPTZ: /^timestamp\[us, tz=(UTC|\+00:00)\]$/, BIGINT: /^int64$/, INTEGER: /^int32$/, BOOLEAN: /^bool$/ };
   for (const c of LAKE_COLUMNS) assert.match(info.types[c.name]!, expectType[c.type]!, `type of ${c.name}`);
 });
