@@ -58,9 +58,16 @@ export interface BatchContext {
   readonly table?: TableSpec;
 }
 
-/** `columns` argument of read_json for a table: {'event_id': 'VARCHAR', ...}. */
+const structs = new WeakMap<TableSpec, string>();
+
+/** `columns` argument of read_json for a table: {'event_id': 'VARCHAR', ...} (made once per table). */
 function columnsStruct(table: TableSpec): string {
-  return '{' + table.columns.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ') + '}';
+  let struct = structs.get(table);
+  if (struct === undefined) {
+    struct = '{' + table.columns.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ') + '}';
+    structs.set(table, struct);
+  }
+  return struct;
 }
 
 async function convertPartition(ctx: CopyContext, group: PartitionGroup, ndjson: string): Promise<BatchFile | null> {

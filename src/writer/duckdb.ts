@@ -145,9 +145,13 @@ export function sqlList(paths: readonly string[]): string {
 /** The lake columns in schema order, quoted: what every Parquet file of the lake holds, in this order. */
 export const LAKE_SELECT_LIST = LAKE_COLUMNS.map((c) => sqlIdent(c.name)).join(', ');
 
-/** A table's columns in file order, quoted (LAKE_SELECT_LIST for events). */
+const selectLists = new WeakMap<TableSpec, string>();
+
+/** A table's columns in file order, quoted (LAKE_SELECT_LIST for events); made once per table. */
 export function selectList(table: TableSpec): string {
-  return table.columns.map((c) => sqlIdent(c.name)).join(', ');
+  let list = selectLists.get(table);
+  if (list === undefined) selectLists.set(table, (list = table.columns.map((c) => sqlIdent(c.name)).join(', ')));
+  return list;
 }
 
 /** read_parquet over lake files: never derive dt/hour from the paths, tolerate files of older schema versions. */

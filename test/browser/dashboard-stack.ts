@@ -14,8 +14,8 @@ export const SCREENSHOTS = join(REPO_ROOT, 'test-results', 'screenshots');
 /**
  * The seed, by design:
  * - today: visitor a (session sa): / (from google, utm news/email/launch) -> /pricing -> click "Buy" at (300, 420)
- *   -> custom signup {plan: pro}; visitor b (sb): / -> /pricing -> signup {plan: free}; visitor c (sc): / only
- *   (a bounce), on a phone-sized screen.
+ *   -> custom signup {plan: pro}, and a scroll to 80 % with 12 s engaged on /pricing; visitor b (sb): / -> /pricing
+ *   -> signup {plan: free}; visitor c (sc): / only (a bounce), on a phone.
  * - yesterday: visitor d (sd): / -> /about.
  * Last 7 days: 4 visitors, 4 sessions, 7 page views. Today: 3 visitors, 5 page views. Funnel / -> /pricing -> signup
  * today: 3 -> 2 -> 2.
@@ -45,6 +45,7 @@ export function seedEvents(now = Date.now()): { userAgent: string; events: Recor
           viewport: { w: 1000, h: 800 },
         }),
         base('a', 'sa', today(7), 4, 'https://shop.example/pricing', { type: 'custom', name: 'signup', props: { plan: 'pro' } }),
+        base('a', 'sa', today(5) + 500, 5, 'https://shop.example/pricing', { type: 'scroll', scroll_depth: 80, props: { engaged_ms: 12_000 } }),
         pv('b', 'sb', today(2), 1, '/'),
         pv('b', 'sb', today(8), 2, '/pricing'),
         base('b', 'sb', today(9), 3, 'https://shop.example/pricing', { type: 'custom', name: 'signup', props: { plan: 'free' } }),

@@ -37,7 +37,7 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
     if (!hasChromium()) return;
     stack = await startStack({ auth: { users: [{ name: 'ana', passwordHash: await hashPassword(USER_PASSWORD) }] } });
     for (const batch of seedEvents()) await postEvents(stack.url, batch.events, batch.userAgent);
-    await waitForRows(stack.url, SITE, 10);
+    await waitForRows(stack.url, SITE, 11);
     context = await stack.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     page = await context.newPage();
     page.on('request', (r) => {
@@ -191,6 +191,11 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
     const pagesApi = await apiGet(url, `/api/stats/pages${lastApiQuery(requests, '/api/stats/pages')}`);
     assert.equal(await top.count(), pagesApi.data.top.length);
     assert.equal(await top.first().locator('td').first().innerText(), pagesApi.data.top[0].page);
+    // Engaged time and scroll depth of /pricing: 12 s over its 2 views, and the one scroll to 80 %.
+    const pricing = pagesApi.data.top.find((r: any) => r.page === '/pricing');
+    assert.deepEqual([pricing.avg_engaged_ms, pricing.avg_scroll_depth], [6000, 80]);
+    const cells = await page.locator('[data-tile="top-pages"] tbody tr:has-text("/pricing") td').allInnerTexts();
+    assert.deepEqual(cells.slice(3), ['6s', '80.0%']);
     await screenshot(page, 'pages');
 
     await go('sources');

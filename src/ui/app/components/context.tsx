@@ -55,7 +55,6 @@ export function useDerived(state: UrlState, refreshCount: number) {
     const now = new Date();
     const range = resolveRange(state, now);
     return { range, params: apiParams(state, now, range) };
-    // refreshCount: a refresh re-reads the clock (today moves on)
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Keyed by the serialized state (not the object), and by refreshCount: a refresh re-reads the clock.
   }, [serializeState(state), refreshCount]);
 }
