@@ -130,7 +130,38 @@ export const configSchema = z.strictObject({
       threads: z.number().int().positive().optional(),
     })
     .prefault({}),
+  lake: z
+    .strictObject({
+      /**
+       * Where the lake is: "local" (the embedded pipeline writes <dataDir>/lake) or "s3": a read-only lake follower
+       * that serves dashboards and queries over a lake in S3 written elsewhere (the AWS `process` Lambda) and does not
+       * collect (docs/aws.md).
+       */
+      store: z.enum(['local', 's3']).default('local'),
+      s3: z
+        .strictObject({
+          /** Bucket of the lake (required when store is "s3"). */
+          bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').optional(),
+          /** Key prefix of the lake inside the bucket: '' (default) or ending in '/'. */
+          prefix: z.string().max(512).regex(/^$|^[^/].*\/$/, "must be '' or end in '/' (and not start with '/')").default(''),
+          /** AWS region; unset: the SDK's default (AWS_REGION). */
+          region: z.string().min(1).optional(),
+          /** Endpoint of an S3-compatible server (path-style requests); unset: AWS S3. */
+          endpoint: z.url().optional(),
+        })
+        .prefault({}),
+      /** How often the follower re-reads the manifest and copies new files. */
+      syncIntervalMs: z.number().int().min(1000).default(60_000), // 1 min
+      /** Local copy of the lake's files; unset: <dataDir>/lake-cache. */
+      cacheDir: z.string().min(1).optional(),
+      /** Most bytes the cached files may hold; a larger lake fails the sync (the last snapshot stays). */
+      cacheMaxBytes: z.number().int().positive().default(16 * GiB),
+    })
+    .prefault({}),
 }).superRefine((c, ctx) => {
+  if (c.lake.store === 's3' && c.lake.s3.bucket === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['lake', 's3', 'bucket'], message: 'required when lake.store is "s3"' });
+  }
   // Cross-key bounds: a poll returns whole segments, and compacted files must outlive the longest query.
   if (c.spool.segmentBytes > c.writer.batchMaxBytes) {
     ctx.addIssue({ code: 'custom', path: ['spool', 'segmentBytes'], message: `must be <= writer.batchMaxBytes (${c.writer.batchMaxBytes})` });

@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   CLK_ERR_NOT_FOUND: { status: 404, message: 'Not found' },
   CLK_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   CLK_ERR_TOO_MANY_STREAMS: { status: 503, message: 'Too many live streams are open; retry later' },
+  CLK_ERR_COLLECT_DISABLED: { status: 404, message: 'This server does not collect events; send them to the collect API' },
+  CLK_ERR_LAKE_NOT_SYNCED: { status: 503, message: 'The lake has not been read yet; retry later' },
   CLK_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   CLK_ERR_CONFIG_INVALID: { status: 500, message: 'The configuration is not valid' },
 } as const;

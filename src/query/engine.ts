@@ -129,6 +129,7 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
     try {
       await Promise.all([freshness.refresh(), ...others.map((f) => f.refresh())]);
     } catch (err) {
+      if (isClicklakeError(err)) throw err; // a snapshot source's own answer (a lake follower not synced yet: 503)
       logger.error({ err }, 'could not bring the events view up to date');
       throw new ClicklakeError('CLK_ERR_INTERNAL', 'The lake or its buffer tail could not be read', { cause: err });
     }

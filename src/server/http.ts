@@ -19,7 +19,8 @@ export interface HttpDeps {
   config: Config;
   logger: Logger;
   registry: Registry;
-  buffer: EventBuffer;
+  /** Where /collect appends; absent: a read-only lake follower, /collect answers CLK_ERR_COLLECT_DISABLED. */
+  buffer?: EventBuffer;
   query: QueryEngine;
   adminToken: string;
   /** Enrichment and privacy rules for /collect (src/enrich, made by the composition root); absent: none. */
@@ -60,7 +61,14 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
     void reply.code(404).send(err.toJSON());
   });
 
-  await app.register(collectorPlugin, {
+  if (deps.buffer === undefined) {
+    app.post('/collect', async () => {
+      throw new ClicklakeError(
+        'CLK_ERR_COLLECT_DISABLED',
+        'This server is a read-only lake follower (lake.store "s3") and does not collect; send events to the collect API (docs/aws.md)',
+      );
+    });
+  } else await app.register(collectorPlugin, {
     buffer: deps.buffer,
     collector: deps.config.collector,
     sites: deps.config.sites,

@@ -18,6 +18,8 @@ import { loadUserIdKey, pseudonymizeUserId } from '../core/pseudonym.js';
 import { createDeadLetterSink } from '../deadletter/index.js';
 import { openFailedPipeline } from './failed-pipeline.js';
 import { forgetPerson, parseForgetRequest } from './forget.js';
+import { lakeS3Client, openFollowerPipeline } from './follower-mode.js';
+import type { S3Client } from '@aws-sdk/client-s3';
 
 export { loadConfig, type ConfigOverrides } from './config-loader.js';
 export { openLakeReader } from './lake-reader.js';
@@ -45,7 +47,10 @@ export interface RunningClicklake {
  * The one composition root: builds collector -> spool -> writer -> lake -> query from the config and starts HTTP.
  * Nothing here touches process signals or exit codes (the CLI does), so tests can start several in one process.
  */
-export async function startClicklake(config: Config, opts: { logger?: Logger } = {}): Promise<RunningClicklake> {
+export async function startClicklake(
+  config: Config,
+  opts: { logger?: Logger; /** lake.store "s3": the client to use (default: made from lake.s3) */ s3Client?: S3Client } = {},
+): Promise<RunningClicklake> {
   const dirs = dataLayout(config.dataDir);
   await mkdir(dirs.tmp, { recursive: true });
   const logger: Logger = opts.logger ?? pino({ level: config.log.level, base: { app: 'clicklake' } });
@@ -56,6 +61,7 @@ export async function startClicklake(config: Config, opts: { logger?: Logger } =
     for (const close of opened.reverse()) await close().catch(() => undefined);
   };
   try {
+    if (config.lake.store === 's3') return await assembleFollower(config, dirs, logger, opened, opts.s3Client);
     return await assemble(config, dirs, logger, opened);
   } catch (err) {
     await undo();
@@ -173,6 +179,51 @@ async function assemble(
     adminTokenPath: token.path,
     http,
     query,
+    logger,
+    stop,
+  };
+}
+
+/**
+ * lake.store "s3": a read-only lake follower (docs/aws.md). No collector, spool, writer or enricher: the query engine
+ * reads snapshots of the S3 lake copied into a local cache (server/follower-mode.ts); POST /collect answers
+ * CLK_ERR_COLLECT_DISABLED and /api/admin/forget does not exist (the lake is written elsewhere).
+ */
+async function assembleFollower(
+  config: Config,
+  dirs: ReturnType<typeof dataLayout>,
+  logger: Logger,
+  opened: (() => Promise<void>)[],
+  s3Client: S3Client | undefined,
+): Promise<RunningClicklake> {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'clicklake_' });
+  const token = await resolveAdminToken(dirs.root, config.adminToken);
+  const client = s3Client ?? lakeS3Client(config.lake.s3);
+  if (s3Client === undefined) opened.push(async () => client.destroy());
+  const lake = await openFollowerPipeline(config, dirs.root, logger, registry, client);
+  opened.push(() => lake.close());
+  const http = await buildHttp({ config, logger, registry, query: lake.query, adminToken: token.token, health: lake.health });
+  opened.push(() => http.close());
+  await http.listen({ port: config.port, host: config.host });
+  const address = http.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const shownHost = config.host === '0.0.0.0' || config.host === '127.0.0.1' || config.host === '::' ? 'localhost' : config.host;
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      logger.info('stopping: no new requests, finishing in-flight ones');
+      for (const close of [...opened].reverse()) await close().catch((err: unknown) => logger.warn({ err }, 'close failed'));
+      logger.info('stopped');
+    })());
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    adminToken: token.token,
+    adminTokenSource: token.source,
+    adminTokenPath: token.path,
+    http,
+    query: lake.query,
     logger,
     stop,
   };

@@ -10,7 +10,7 @@ import { PASSIVE_TYPES_SQL, bucketStarts, mergeParams, num, ratio, round } from 
  * - bounce: a session with exactly one page_view and no event other than page_view, scroll or identify;
  * - session duration: last event ts - first event ts of the session (in the range), averaged over sessions;
  * - views_per_session: page views of those sessions / sessions.
- * Both periods are read in one scan (cur = the event is in the current range).
+ * Both periods are read in one scan (cur = the event is in the current range), totals and trend in one statement.
  */
 export interface OverviewTotals {
   visitors: number;
@@ -39,8 +39,12 @@ function bothPeriods(q: StatsQuery) {
   return { prev, ev, params: mergeParams(range.params, f.params, { cur_from: q.from }) };
 }
 
-const totalsSql = (ev: string) => `
-WITH ev AS (${ev}),
+/**
+ * One statement, one scan of the Parquet files: `ev` is materialised once and feeds both the totals (kind 'total',
+ * one row per period) and the trend (kind 'trend', one row per period and bucket).
+ */
+const overviewSql = (ev: string, bucket: 'hour' | 'day') => `
+WITH ev AS MATERIALIZED (${ev}),
 sess AS (
   SELECT cur, session_id,
     count_if(event_type = 'page_view') AS pv,
@@ -58,17 +62,18 @@ s AS (
   SELECT cur, count(*) AS sessions, count_if(pv = 1 AND active = 0) AS bounces,
     avg(dur_ms)::DOUBLE AS avg_dur_ms, sum(pv)::BIGINT AS session_pv
   FROM sess GROUP BY cur
+),
+t AS (
+  SELECT cur, ${bucket === 'hour' ? 'CAST(epoch(dt) AS BIGINT) + hour * 3600' : 'CAST(epoch(dt) AS BIGINT)'} AS b,
+    count(DISTINCT anonymous_id) FILTER (WHERE m) AS visitors,
+    count(DISTINCT session_id) FILTER (WHERE m) AS sessions,
+    count_if(m AND event_type = 'page_view') AS page_views
+  FROM ev GROUP BY ALL
 )
-SELECT e.cur, e.visitors, e.page_views, s.sessions, s.bounces, s.avg_dur_ms, s.session_pv
-FROM e LEFT JOIN s ON s.cur = e.cur`;
-
-const trendSql = (ev: string, bucket: 'hour' | 'day') => `
-WITH ev AS (${ev})
-SELECT cur, ${bucket === 'hour' ? 'CAST(epoch(dt) AS BIGINT) + hour * 3600' : 'CAST(epoch(dt) AS BIGINT)'} AS b,
-  count(DISTINCT anonymous_id) FILTER (WHERE m) AS visitors,
-  count(DISTINCT session_id) FILTER (WHERE m) AS sessions,
-  count_if(m AND event_type = 'page_view') AS page_views
-FROM ev GROUP BY ALL`;
+SELECT 'total' AS kind, e.cur, NULL::BIGINT AS b, e.visitors, e.page_views, s.sessions, s.bounces, s.avg_dur_ms, s.session_pv
+FROM e LEFT JOIN s ON s.cur = e.cur
+UNION ALL
+SELECT 'trend', cur, b, visitors, page_views, sessions, NULL, NULL, NULL FROM t`;
 
 function emptyTotals(): OverviewTotals {
   return { visitors: 0, sessions: 0, page_views: 0, bounce_rate: 0, avg_session_seconds: 0, views_per_session: 0 };
@@ -77,10 +82,9 @@ function emptyTotals(): OverviewTotals {
 export async function overview(sql: SqlRunner, q: StatsQuery) {
   const { prev, ev, params } = bothPeriods(q);
   const bucket = bucketOf(q);
-  const [totals, trend] = await Promise.all([
-    sql.queryInternal(totalsSql(ev), params),
-    sql.queryInternal(trendSql(ev, bucket), params, { maxRows: 100_000 }),
-  ]);
+  const result = await sql.queryInternal(overviewSql(ev, bucket), params, { maxRows: 100_000 });
+  const totals = { rows: result.rows.filter((r) => r.kind === 'total') };
+  const trend = { rows: result.rows.filter((r) => r.kind === 'trend') };
   const current = emptyTotals();
   const previous = emptyTotals();
   for (const row of totals.rows) {
