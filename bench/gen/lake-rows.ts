@@ -20,15 +20,6 @@ export function toLakeRow(e: SimEvent, rng: Rng): LakeRow {
   const utm = { source: params.get('utm_source'), medium: params.get('utm_medium') };
   const source = sourceOf(e.referrer, e.site.host, utm);
   return {
-    ...NO_ENRICHMENT,
-    ...uaInfo(e.device.userAgent),
-    is_bot: false,
-    country: countryOf(e.locale.timezone),
-    referrer_host: source.referrer_host,
-    channel: source.channel,
-    utm_source: utm.source,
-    utm_medium: utm.medium,
-    utm_campaign: params.get('utm_campaign'),
     event_id: uuidFrom(rng),
     event_type: e.type,
     event_name: e.name,
@@ -62,6 +53,16 @@ export function toLakeRow(e: SimEvent, rng: Rng): LakeRow {
     timezone: e.locale.timezone,
     user_agent: e.device.userAgent,
     properties: e.props === null ? '{}' : JSON.stringify(e.props),
+    // Enrichment last, so the keys stay in LAKE_COLUMNS order (NO_ENRICHMENT lists them in order).
+    ...NO_ENRICHMENT,
+    ...uaInfo(e.device.userAgent),
+    is_bot: false,
+    country: countryOf(e.locale.timezone),
+    referrer_host: source.referrer_host,
+    channel: source.channel,
+    utm_source: utm.source,
+    utm_medium: utm.medium,
+    utm_campaign: params.get('utm_campaign'),
   };
 }
 

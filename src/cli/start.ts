@@ -25,6 +25,20 @@ export async function startCommand(flags: StartFlags): Promise<void> {
     app.adminTokenSource === 'config'
       ? '(from CLICKLAKE_ADMIN_TOKEN / config)'
       : `(kept in ${app.adminTokenPath})`;
+  if (config.lake.store === 's3') {
+    // A read-only lake follower (docs/aws.md): no collector, the lake comes from S3.
+    const s3 = config.lake.s3;
+    process.stdout.write(
+      `\nClicklake (read-only lake follower) is running at ${app.url}\n` +
+        `  lake:     s3://${s3.bucket}/${s3.prefix} (manifest re-read every ${config.lake.syncIntervalMs} ms)\n` +
+        `  collect:  disabled (POST /collect answers CLK_ERR_COLLECT_DISABLED)\n` +
+        `  query:    POST ${app.url}/api/query  (Authorization: Bearer <admin token>)\n` +
+        // A token from the environment (Secrets Manager on AWS) is not echoed into the logs.
+        `  admin token: ${app.adminTokenSource === 'config' ? '' : `${app.adminToken} `}${tokenNote}\n\n`,
+    );
+    stopOnSignals(app);
+    return;
+  }
   process.stdout.write(
     `\nClicklake is running at ${app.url}\n` +
       `  demo shop: ${app.url}/demo/\n` +

@@ -147,6 +147,13 @@ export interface SqlRunner {
    * reused (the dashboards' result cache). Optional: runners without it are never cached.
    */
   dataFingerprint?(fromDay: string | null, toDay: string | null): Promise<string>;
+  /**
+   * The same per UTC day: day -> fingerprint of that day's data, for every day in [fromDay, toDay] that has data
+   * (days missing from the map hold nothing), after bringing the view up to date. The key '*' (data whose day is
+   * unknown: a file path without dt=, an unreadable tail payload) means per-day reuse is not possible. Lets a
+   * caller reuse per-day partial results of unchanged days (src/stats/partials.ts). Optional.
+   */
+  dayFingerprints?(fromDay: string | null, toDay: string | null): Promise<ReadonlyMap<string, string>>;
 }
 
 /**

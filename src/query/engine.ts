@@ -234,8 +234,34 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
     return hash.digest('base64url');
   }
 
+  /** SqlRunner.dayFingerprints: one pass over the applied snapshot, a hash per day of its files and hot payloads. */
+  async function dayFingerprints(fromDay: string | null, toDay: string | null): Promise<ReadonlyMap<string, string>> {
+    await refreshOrFail();
+    const { files, hotByDay } = freshness.state();
+    const inRange = (day: string) => (fromDay === null || day >= fromDay) && (toDay === null || day <= toDay);
+    const parts = new Map<string, string[]>();
+    const add = (day: string, part: string) => {
+      const list = parts.get(day);
+      if (list === undefined) parts.set(day, [part]);
+      else list.push(part);
+    };
+    for (const f of files) {
+      const day = /[\\/]dt=(\d{4}-\d{2}-\d{2})[\\/]/.exec(f.path)?.[1];
+      if (day === undefined) add('*', f.path);
+      else if (inRange(day)) add(day, f.path);
+    }
+    for (const [day, n] of hotByDay) {
+      if (day === '?') add('*', `hot ${n}`);
+      else if (inRange(day)) add(day, `hot ${n}`); // after the file paths (sorted below, 'hot ' never starts a path)
+    }
+    const out = new Map<string, string>();
+    for (const [day, list] of parts) out.set(day, createHash('sha256').update(list.sort().join('\n')).digest('base64url'));
+    return out;
+  }
+
   return {
     dataFingerprint,
+    dayFingerprints,
     query: (sql, opts) => run(sql, undefined, opts),
     queryInternal: (sql, params, opts) => run(sql, params, opts),
     refresh: refreshOrFail,

@@ -1,5 +1,6 @@
 import { ClicklakeError } from '../core/errors.js';
 import type { SqlParam, SqlRunner } from '../core/ports.js';
+import type { DayPartials } from './partials.js';
 
 /**
  * The common query parameters of every `GET /api/stats/<tile>` (docs/dashboard-api.md): site, range, filters, limit.
@@ -64,7 +65,12 @@ export interface NamedQuery {
    * anything that depends on the clock (realtime) or on other state.
    */
   readonly cacheDays?: (q: StatsQuery | null) => { readonly from: string | null; readonly to: string | null };
-  run(sql: SqlRunner, q: StatsQuery, extra: URLSearchParams): Promise<unknown>;
+  /** `ctx.partials`: per-day partial results (partials.ts) for queries that combine exact per-day parts; null: off. */
+  run(sql: SqlRunner, q: StatsQuery, extra: URLSearchParams, ctx?: QueryContext): Promise<unknown>;
+}
+
+export interface QueryContext {
+  readonly partials: DayPartials | null;
 }
 
 export const LIMIT_DEFAULT = 10;

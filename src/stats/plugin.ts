@@ -8,6 +8,7 @@ import { streamRoutes } from './stream.js';
 import { parseStatsQuery, toSearchParams, type NamedQuery, type StatsQuery } from './params.js';
 import { NAMED_QUERIES } from './queries/index.js';
 import { ResultCache } from './cache.js';
+import { DayPartials } from './partials.js';
 
 /**
  * The dashboard query API: one `GET` route per named query (queries/index.ts). The plugin parses the common
@@ -22,6 +23,8 @@ export interface StatsPluginOptions {
   readonly clock?: Clock;
   /** Result cache of the tiles that declare cacheDays; null: off. Default: a new ResultCache. */
   readonly cache?: ResultCache | null;
+  /** Per-day partial results (partials.ts) of the tiles that combine exact per-day parts; null: off. Default: new. */
+  readonly partials?: DayPartials | null;
   /** Where dashboards.json (saved funnels and queries) lives; without it the funnel and saved-item routes are off. */
   readonly dataDir?: string;
   /** For the live stream's poller and the saved-items store. */
@@ -51,10 +54,11 @@ export async function statsPlugin(app: FastifyInstance, options: StatsPluginOpti
   const clock = options.clock ?? Date.now;
   const cache = options.cache === undefined ? new ResultCache() : options.cache;
   const fingerprint = options.sql.dataFingerprint?.bind(options.sql);
+  const ctx = { partials: options.partials === undefined ? new DayPartials() : options.partials };
 
   /** Runs a named query, through the result cache when it declares its days and the runner can fingerprint them. */
   async function cached(named: NamedQuery, q: StatsQuery | null, params: URLSearchParams): Promise<unknown> {
-    const run = () => named.run(options.sql, q as StatsQuery, params);
+    const run = () => named.run(options.sql, q as StatsQuery, params, ctx);
     if (cache === null || fingerprint === undefined || named.cacheDays === undefined) return run();
     const days = named.cacheDays(q);
     const version = await fingerprint(days.from, days.to);

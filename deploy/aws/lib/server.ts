@@ -6,9 +6,13 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { MANIFEST_KEY } from '../../../src/core/lake.js';
+import { FAILED_MANIFEST_KEY } from '../../../src/core/tables.js';
 import type { AwsConfig } from './config.js';
 
 /**
@@ -20,15 +24,18 @@ import type { AwsConfig } from './config.js';
  *   and CloudFront talks to it over HTTPS only.
  * Viewers' HTTP is redirected to HTTPS by CloudFront. The target group's health check is GET /healthz.
  *
- * What the server does here: `clicklake start` (the embedded pipeline) with its data dir on the task's ephemeral
- * storage; it serves the dashboards and the query API over what it holds itself. It does not read the S3 lake the
- * Lambda functions write (that lake is queried with Athena/QuickSight); docs/aws.md explains the gap.
+ * What the server does here: `clicklake start` as a read-only lake follower (lake.store "s3", docs/aws.md): it
+ * serves the dashboards and the query API over the S3 lake the `process` Lambda writes, copying the Parquet files the
+ * manifest names into its data dir on the task's ephemeral storage. It does not collect (the HTTP API does). Its task
+ * role may only read that lake: s3:GetObject on events/* and _clicklake/*, s3:ListBucket for the manifests' keys.
  */
 export interface ServerProps {
   readonly config: AwsConfig;
   /** Docker build context (the repo root) holding the Dockerfile; only referenced at synth, built at deploy. */
   readonly dockerContext: string;
   readonly logRetention: logs.RetentionDays;
+  /** The lake bucket the server follows (read-only). */
+  readonly lake: s3.IBucket;
   /** Regional certificate and host name for the ALB's HTTPS listener (custom domain only). */
   readonly originTls?: { readonly certificate: acm.ICertificate; readonly hostName: string };
   /** us-east-1 certificate and name of the dashboard for CloudFront (custom domain only). */
@@ -40,6 +47,9 @@ export const DOCKER_EXCLUDE = [
   '.git', 'node_modules', 'dist', 'dist-*', 'clicklake-data', '.tmp', 'bench/results', 'deploy/aws/cdk.out', 'deploy/aws/.build',
   '**/cdk.out', 'test-output', '*.log',
 ];
+
+/** How often the server re-reads the lake's manifest (`process` commits every processing.scheduleMinutes). */
+export const SYNC_INTERVAL_MS = 60_000;
 
 export class ClicklakeServer extends Construct {
   readonly distribution: cloudfront.Distribution;
@@ -80,10 +90,30 @@ export class ClicklakeServer extends Construct {
         CLICKLAKE_HOST: '0.0.0.0',
         CLICKLAKE_PORT: '8080',
         CLICKLAKE_DATA_DIR: '/data',
+        // A read-only follower of the lake (src/store/follower): no collector, the manifest re-read every minute.
+        CLICKLAKE_LAKE_STORE: 's3',
+        CLICKLAKE_LAKE_S3_BUCKET: props.lake.bucketName,
+        CLICKLAKE_LAKE_S3_REGION: Stack.of(this).region,
+        CLICKLAKE_LAKE_SYNC_INTERVAL_MS: String(SYNC_INTERVAL_MS),
       },
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'server', logGroup }),
     });
     this.adminTokenSecretName = adminToken.secretName;
+    // Read-only access to the lake, nothing else of the bucket: the objects under events/ and _clicklake/, and a LIST
+    // of exactly the manifests' keys (the follower asks whether a manifest exists before reading it).
+    task.addToTaskRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [props.lake.arnForObjects('events/*'), props.lake.arnForObjects('_clicklake/*')],
+      }),
+    );
+    task.addToTaskRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [props.lake.bucketArn],
+        conditions: { StringEquals: { 's3:prefix': [MANIFEST_KEY, FAILED_MANIFEST_KEY] } },
+      }),
+    );
     const albSg = new ec2.SecurityGroup(this, 'AlbSg', { vpc, description: 'Clicklake ALB', allowAllOutbound: false });
     albSg.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'HTTP (CloudFront; redirect or 403 otherwise)');
     if (props.originTls) albSg.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS from CloudFront');

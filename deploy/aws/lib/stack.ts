@@ -227,6 +227,7 @@ export class ClicklakeStack extends Stack {
       config,
       dockerContext: props.dockerContext,
       logRetention: retention,
+      lake,
       ...(regionalCert && names ? { originTls: { certificate: regionalCert, hostName: names.origin } } : {}),
       ...(viewerCert && names ? { viewerTls: { certificate: viewerCert, domainName: names.dashboard } } : {}),
     });

@@ -199,6 +199,35 @@ describe('CDK stack (synthesized templates)', () => {
         LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
       })],
     });
+    // A read-only lake follower of the lake bucket (docs/aws.md): its env, and a task role that may only read the lake.
+    const [, taskDef] = resourcesOf(plain, 'AWS::ECS::TaskDefinition')[0]!;
+    const env = Object.fromEntries(taskDef.Properties.ContainerDefinitions[0].Environment.map((e: Json) => [e.Name, e.Value]));
+    const [lakeId] = resourcesOf(plain, 'AWS::S3::Bucket').find(([id]) => /^Lake/.test(id))!;
+    assert.equal(env.CLICKLAKE_LAKE_STORE, 's3');
+    assert.deepEqual(env.CLICKLAKE_LAKE_S3_BUCKET, { Ref: lakeId });
+    assert.equal(env.CLICKLAKE_LAKE_S3_REGION, 'eu-west-1');
+    assert.equal(env.CLICKLAKE_LAKE_SYNC_INTERVAL_MS, '60000');
+    const taskRole = taskDef.Properties.TaskRoleArn['Fn::GetAtt'][0];
+    const taskStatements = resourcesOf(plain, 'AWS::IAM::Policy')
+      .filter(([, p]) => p.Properties.Roles.some((r: Json) => r.Ref === taskRole))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    const lakeArn = { 'Fn::GetAtt': [lakeId, 'Arn'] };
+    assert.deepEqual(taskStatements, [
+      {
+        Action: 's3:GetObject',
+        Effect: 'Allow',
+        Resource: [
+          { 'Fn::Join': ['', [lakeArn, '/events/*']] },
+          { 'Fn::Join': ['', [lakeArn, '/_clicklake/*']] },
+        ],
+      },
+      {
+        Action: 's3:ListBucket',
+        Condition: { StringEquals: { 's3:prefix': ['_clicklake/manifest.json', '_clicklake/failed-manifest.json'] } },
+        Effect: 'Allow',
+        Resource: lakeArn,
+      },
+    ]);
     plain.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/healthz', TargetType: 'ip' });
     plain.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
       Conditions: [Match.objectLike({ Field: 'http-header', HttpHeaderConfig: Match.objectLike({ HttpHeaderName: 'x-clicklake-origin' }) })],

@@ -1,19 +1,101 @@
-import { rangeDays, type NamedQuery } from '../params.js';
+import type { SqlRunner } from '../../core/ports.js';
+import { rangeDays, type NamedQuery, type QueryContext } from '../params.js';
 import { num, str } from '../sql.js';
 
-/** GET /api/sites: every site that has (non-bot) events, with its event count and last event time; most events first. */
+/**
+ * GET /api/sites: every site that has (non-bot) events, with its event count and last event time; most events first.
+ * It reads the whole lake, so it is computed from per-day parts (partials.ts): per day and site the event count and
+ * the last event time (microseconds), summed / maximised over the days. Only days whose data changed are re-read.
+ */
 const SITES_MAX = 1000;
+
+interface SiteDay {
+  readonly events: number;
+  /** epoch microseconds of the last event (exact: TIMESTAMPTZ has microsecond precision). */
+  readonly lastUs: number | null;
+}
+
+type DayPart = ReadonlyMap<string, SiteDay>;
+
+export interface SiteRow {
+  id: string;
+  events: number;
+  last_seen: string | null;
+}
+
+/** DuckDB's VARCHAR order (bytes of UTF-8), the tie-break of the direct query. */
+function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+async function direct(sql: SqlRunner): Promise<SiteRow[]> {
+  const result = await sql.queryInternal(
+    `SELECT site_id, count(*) AS events, max(ts) AS last_seen FROM events WHERE is_bot IS NOT TRUE GROUP BY site_id ORDER BY events DESC, site_id LIMIT ${SITES_MAX}`,
+    {},
+  );
+  return result.rows.map((r) => ({ id: str(r.site_id), events: num(r.events), last_seen: r.last_seen === null ? null : new Date(str(r.last_seen)).toISOString() }));
+}
+
+/** More parts than a result may hold (engine maxRows): the caller answers directly instead. */
+class TruncatedParts extends Error {}
+
+/** Parts of `days` in one scan (dt is the hive partition column, so only those days' files are read). */
+async function computeDays(sql: SqlRunner, days: readonly string[]): Promise<Map<string, DayPart>> {
+  // Bound constants (not a subquery), so hive partition pruning reads only those days' files.
+  const params = Object.fromEntries(days.map((d, i) => [`d${i}`, d]));
+  const result = await sql.queryInternal(
+    `SELECT strftime(dt, '%Y-%m-%d') AS day, site_id, count(*) AS events, epoch_us(max(ts)) AS last_us FROM events ` +
+      `WHERE dt IN (${days.map((_, i) => `$d${i}::DATE`).join(', ')}) AND is_bot IS NOT TRUE GROUP BY ALL`,
+    params,
+  );
+  if (result.truncated) throw new TruncatedParts();
+  const out = new Map<string, Map<string, SiteDay>>();
+  for (const r of result.rows) {
+    const day = str(r.day);
+    let part = out.get(day);
+    if (part === undefined) out.set(day, (part = new Map()));
+    // site_id NULL groups as its own site in the direct query; keep it apart from the string 'null'.
+    part.set(r.site_id === null ? '\u0000null' : `s${str(r.site_id)}`, { events: num(r.events), lastUs: r.last_us === null ? null : num(r.last_us) });
+  }
+  return out;
+}
+
+export async function sites(sql: SqlRunner, ctx?: QueryContext): Promise<SiteRow[]> {
+  const partials = ctx?.partials ?? null;
+  if (partials === null) return direct(sql);
+  let parts;
+  try {
+    parts = await partials.get<DayPart>(sql, 'sites', null, null, new Map(), (days) => computeDays(sql, days));
+  } catch (err) {
+    if (err instanceof TruncatedParts) return direct(sql);
+    throw err;
+  }
+  if (parts === null) return direct(sql);
+  const total = new Map<string, { events: number; lastUs: number | null }>();
+  for (const { part } of parts) {
+    for (const [site, d] of part) {
+      const t = total.get(site);
+      if (t === undefined) total.set(site, { events: d.events, lastUs: d.lastUs });
+      else {
+        t.events += d.events;
+        if (d.lastUs !== null && (t.lastUs === null || d.lastUs > t.lastUs)) t.lastUs = d.lastUs;
+      }
+    }
+  }
+  const rows = [...total.entries()].map(([key, t]) => ({ key, id: key.startsWith('s') ? key.slice(1) : null, ...t }));
+  // ORDER BY events DESC, site_id (ASC: NULLS LAST, DuckDB's default).
+  rows.sort((a, b) => b.events - a.events || (a.id === null ? (b.id === null ? 0 : 1) : b.id === null ? -1 : byteOrder(a.id, b.id)));
+  return rows.slice(0, SITES_MAX).map((r) => ({
+    id: r.id ?? '',
+    events: r.events,
+    last_seen: r.lastUs === null ? null : new Date(Math.floor(r.lastUs / 1000)).toISOString(),
+  }));
+}
 
 export const query: NamedQuery = {
   name: 'sites',
   path: '/api/sites',
   common: false,
   cacheDays: rangeDays,
-  async run(sql) {
-    const result = await sql.queryInternal(
-      `SELECT site_id, count(*) AS events, max(ts) AS last_seen FROM events WHERE is_bot IS NOT TRUE GROUP BY site_id ORDER BY events DESC, site_id LIMIT ${SITES_MAX}`,
-      {},
-    );
-    return result.rows.map((r) => ({ id: str(r.site_id), events: num(r.events), last_seen: r.last_seen === null ? null : new Date(str(r.last_seen)).toISOString() }));
-  },
+  run: (sql, _q, _extra, ctx) => sites(sql, ctx),
 };
