@@ -9,7 +9,7 @@ import { createDeadLetterMetrics, eventDeadLetter, requestDeadLetter, storeDeadL
 import { createCollectorMetrics } from './metrics.js';
 import { compileOriginPolicy } from './origins.js';
 import { createSeqGapTracker } from './seq-gaps.js';
-import { checkContentTypeCharset, createNormalizeContext, normalizeEvent, parseBatch } from './protocols/native/index.js';
+import { checkContentTypeCharset, normalizeBatch, parseBatch } from './protocols/native/index.js';
 
 /**
  * The collector's HTTP face: `POST /collect` (native protocol) and its CORS preflight, as a Fastify plugin.
@@ -172,39 +172,21 @@ export async function collectorPlugin(app: FastifyInstance, opts: CollectorPlugi
       const { events, plain } = parseBatch(body, request.headers['content-encoding'], limits);
       metrics.received.inc(events.length);
 
-      const ctx = createNormalizeContext({
+      const { rows, kept, rejected, dropBotReason: dropBot } = normalizeBatch({
+        events,
+        plain,
         receivedAt,
         userAgent: request.headers['user-agent'],
         origin: request.headers.origin,
         newId,
         limits,
         sites: policy,
-        plain,
+        enricher: opts.enricher,
+        // The peer address and X-Forwarded-For go to the enricher only: never logged.
+        peerAddress: request.socket.remoteAddress ?? null,
+        forwardedFor: request.headers['x-forwarded-for'],
+        headers: request.headers,
       });
-      // Per-request enrichment facts. The peer address and X-Forwarded-For go to the enricher only: never logged.
-      const enrichment =
-        opts.enricher === undefined
-          ? null
-          : opts.enricher.forRequest({
-              peerAddress: request.socket.remoteAddress ?? null,
-              forwardedFor: request.headers['x-forwarded-for'],
-              userAgent: ctx.userAgent,
-              headers: request.headers,
-              receivedAt,
-            });
-      const dropBot = enrichment === null ? null : enrichment.dropBotReason;
-      // A dropped bot's events are still validated (the answer lists bad ones) but not enriched nor stored.
-      if (enrichment !== null && dropBot === null) ctx.enrichment = enrichment;
-      const rows: string[] = [];
-      const kept: number[] = []; // indices of the events in `rows`
-      const rejected: CollectResponse['rejected'] = [];
-      for (let index = 0; index < events.length; index++) {
-        const result = normalizeEvent(events[index], ctx);
-        if ('row' in result) {
-          rows.push(result.row);
-          kept.push(index);
-        } else rejected.push({ index, code: result.code, message: result.message });
-      }
       if (rejected.length > 0) countRejected(rejected);
       // Dead letters are stored alongside the good events; storeDeadLetters never rejects.
       let deadLettered: Promise<void> = Promise.resolve();

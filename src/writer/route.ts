@@ -173,21 +173,7 @@ export async function routePayloads(payloads: readonly Uint8Array[]): Promise<Ro
     groups[lastSlot]!.count++;
     slots[i] = lastSlot;
   }
-  // Pass 2: a counting sort of the indices by group, groups in partition order.
-  const bySlot = [...groups];
-  groups.sort((a, b) => a.hour - b.hour);
-  let start = 0;
-  for (const g of groups) {
-    g.start = start;
-    start += g.count;
-  }
-  const next = Int32Array.from(bySlot, (g) => g.start);
-  const order = new Int32Array(start);
-  for (let i = 0; i < payloads.length; i++) {
-    const slot = slots[i]!;
-    if (slot >= 0) order[next[slot]!++] = i;
-  }
-  return { groups, order, rejected };
+  return sortedRouting(groups, slots, rejected);
 }
 
 /**
@@ -227,20 +213,7 @@ export async function routeByColumn(
     groups[slot]!.count++;
     slots[i] = slot;
   }
-  const bySlot = [...groups];
-  groups.sort((a, b) => a.hour - b.hour);
-  let start = 0;
-  for (const g of groups) {
-    g.start = start;
-    start += g.count;
-  }
-  const next = Int32Array.from(bySlot, (g) => g.start);
-  const order = new Int32Array(start);
-  for (let i = 0; i < payloads.length; i++) {
-    const slot = slots[i]!;
-    if (slot >= 0) order[next[slot]!++] = i;
-  }
-  return { groups, order, rejected };
+  return sortedRouting(groups, slots, rejected);
 }
 
 function slowHourOf(payload: Uint8Array, key: string): number | null {
@@ -255,4 +228,25 @@ function slowHourOf(payload: Uint8Array, key: string): number | null {
   if (!Number.isFinite(ms)) return null;
   const year = new Date(ms).getUTCFullYear();
   return year >= 0 && year <= 9999 ? Math.floor(ms / HOUR_MS) : null;
+}
+
+/**
+ * Pass 2 of routing: a counting sort of the payload indices by group, groups in partition order. `slots[i]` is the
+ * group (in creation order) of payload i, or -1 for a rejected one.
+ */
+function sortedRouting(groups: PartitionGroup[], slots: Int32Array, rejected: number): Routing {
+  const bySlot = [...groups];
+  groups.sort((a, b) => a.hour - b.hour);
+  let start = 0;
+  for (const g of groups) {
+    g.start = start;
+    start += g.count;
+  }
+  const next = Int32Array.from(bySlot, (g) => g.start);
+  const order = new Int32Array(start);
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[i]!;
+    if (slot >= 0) order[next[slot]!++] = i;
+  }
+  return { groups, order, rejected };
 }

@@ -6,16 +6,15 @@ import type { Enricher, Logger } from '../../../src/core/ports.js';
 import { compileOriginPolicy, type SiteOriginsConfig } from '../../../src/collector/origins.js';
 import {
   checkContentTypeCharset,
-  createNormalizeContext,
+  normalizeBatch,
   type NativeLimits,
-  normalizeEvent,
   parseBatch,
 } from '../../../src/collector/protocols/native/index.js';
 import type { RowSink } from './dynamo-sink.js';
 
 /**
  * `POST /collect` as an API Gateway HTTP API (payload format 2.0) Lambda handler: the same native-protocol code as
- * the embedded collector (src/collector/protocols/native: parseBatch, createNormalizeContext, normalizeEvent, the
+ * the embedded collector (src/collector/protocols/native: parseBatch, normalizeBatch, the
  * same limits and error codes), with DynamoDB as the durable buffer.
  *
  * Design constraints (as in src/collector/index.ts):
@@ -76,38 +75,22 @@ export function createCollectHandler(opts: CollectHandlerOptions) {
     const headers = event.headers ?? {};
     checkMediaType(headers['content-type']);
     const { events, plain } = parseBatch(bodyBytes(event), headers['content-encoding'], limits);
-    const ctx = createNormalizeContext({
+    const { rows, rejected, dropBotReason: dropBot } = normalizeBatch({
+      events,
+      plain,
       receivedAt,
       userAgent: headers['user-agent'],
       origin: headers.origin,
       newId,
       limits,
       sites: policy,
-      plain,
+      enricher: opts.enricher,
+      // The peer address and X-Forwarded-For go to the enricher only: never logged. API Gateway's sourceIp is the
+      // client as API Gateway saw it (the TCP peer), like the socket address of the embedded collector.
+      peerAddress: event.requestContext?.http?.sourceIp ?? null,
+      forwardedFor: headers['x-forwarded-for'],
+      headers,
     });
-    // The peer address and X-Forwarded-For go to the enricher only: never logged. API Gateway's sourceIp is the
-    // client as API Gateway saw it (the TCP peer), like the socket address of the embedded collector.
-    const enrichment =
-      opts.enricher === undefined
-        ? null
-        : opts.enricher.forRequest({
-            peerAddress: event.requestContext?.http?.sourceIp ?? null,
-            forwardedFor: headers['x-forwarded-for'],
-            userAgent: ctx.userAgent,
-            headers,
-            receivedAt,
-          });
-    const dropBot = enrichment === null ? null : enrichment.dropBotReason;
-    // A dropped bot's events are still validated (the answer lists bad ones) but neither enriched nor stored, and the
-    // answer looks like a stored batch's (as in the embedded collector).
-    if (enrichment !== null && dropBot === null) ctx.enrichment = enrichment;
-    const rows: string[] = [];
-    const rejected: CollectAnswer['rejected'] = [];
-    for (let index = 0; index < events.length; index++) {
-      const result = normalizeEvent(events[index], ctx);
-      if ('row' in result) rows.push(result.row);
-      else rejected.push({ index, code: result.code, message: result.message });
-    }
     if (dropBot !== null) return { accepted: rows.length, rejected };
     if (rows.length > 0) {
       try {

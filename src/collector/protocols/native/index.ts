@@ -10,4 +10,5 @@ export {
   type NormalizeResult,
 } from './context.js';
 export { normalizeEvent } from './normalize.js';
+export { normalizeBatch, type BatchRequest, type NormalizedBatch } from './batch.js';
 export { FIELD_LIMITS, MAX_EPOCH_MS, MAX_PIXELS, type NativeLimits } from './limits.js';
