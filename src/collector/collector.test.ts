@@ -74,6 +74,17 @@ describe('POST /collect', () => {
     assert.equal(buffer.calls, 1);
   });
 
+  it('answers other methods on /collect with 405 and Allow, appending nothing', async () => {
+    const { app, buffer } = await setup();
+    for (const method of ['GET', 'PUT', 'DELETE'] as const) {
+      const res = await app.inject({ method, url: '/collect' });
+      assert.equal(res.statusCode, 405, method);
+      assert.equal(res.headers.allow, 'POST, OPTIONS');
+      assert.equal(res.json().error.code, 'CLK_ERR_METHOD_NOT_ALLOWED');
+    }
+    assert.equal(buffer.calls, 0);
+  });
+
   it('answers 200 with accepted 0 when every event is invalid, appending nothing', async () => {
     const { app, buffer } = await setup();
     const res = await app.inject(json([{ nope: 1 }]));

@@ -162,6 +162,17 @@ export async function collectorPlugin(app: FastifyInstance, opts: CollectorPlugi
     return reply.code(204).send();
   });
 
+  // Only POST sends events; any other method on /collect says so (405 + Allow), as the Lambda adapter does.
+  app.route({
+    method: ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE'],
+    url: '/collect',
+    logLevel,
+    handler: async (_request, reply) => {
+      reply.header('allow', 'POST, OPTIONS');
+      throw new ClicklakeError('CLK_ERR_METHOD_NOT_ALLOWED', 'send events with POST /collect');
+    },
+  });
+
   app.post(
     '/collect',
     { bodyLimit: limits.maxBodyBytes, logLevel, schema: { response: responseSchema } },
