@@ -31,6 +31,7 @@ export interface DashboardBenchResult {
   readonly pageWarmMs: number;
   readonly pageTiles: string[];
   readonly slowestWarmMs: number;
+  readonly slowestColdMs: number;
 }
 
 const ROUNDS = 3;
@@ -123,7 +124,8 @@ export async function benchDashboard(ctx: SectionContext): Promise<DashboardBenc
     await stopServer(second, ctx.log);
   }
   for (const r of results) {
-    ctx.log(`  ${r.name.padEnd(22)} cold ${fmt(r.coldMs, 1).padStart(8)} ms  warm ${fmt(r.warmMs, 1).padStart(8)} ms  (${fmt(r.bytes)} B)`);
+    const verdict = (ms: number) => (ms <= TILE_TARGET_MS ? 'ok  ' : 'SLOW');
+    ctx.log(`  ${r.name.padEnd(22)} cold ${fmt(r.coldMs, 1).padStart(8)} ms ${verdict(r.coldMs)}  warm ${fmt(r.warmMs, 1).padStart(8)} ms ${verdict(r.warmMs)}  (${fmt(r.bytes)} B)`);
   }
   ctx.log(`  overview page (${PAGE.join(', ')} at once): cold ${fmt(pageColdMs, 1)} ms, warm ${fmt(pageWarmMs, 1)} ms`);
   return {
@@ -136,5 +138,6 @@ export async function benchDashboard(ctx: SectionContext): Promise<DashboardBenc
     pageWarmMs,
     pageTiles: PAGE,
     slowestWarmMs: Math.max(...results.map((r) => r.warmMs)),
+    slowestColdMs: Math.max(...results.map((r) => r.coldMs)),
   };
 }

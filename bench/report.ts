@@ -56,8 +56,13 @@ export function targetRows(r: BenchResults): TargetRow[] {
     row(`Dashboard query set total (${fmt(r.queries?.eventsVisible ?? r.knobs.queryEvents)} events)`, '<= 1000 ms', r.queries?.totalMs, (v) => `${fmt(v, 0)} ms`, (v) => v <= 1000),
     row(`Dashboard API: slowest tile, warm (${fmt(r.dashboard?.lake.events ?? r.knobs.queryEvents)} events)`, `<= ${TILE_TARGET_MS} ms`, r.dashboard?.slowestWarmMs, (v) =>
       `${fmt(v, 1)} ms (${r.dashboard!.tiles.find((t) => t.warmMs === v)?.name ?? '?'})`, (v) => v <= TILE_TARGET_MS),
-    row('Dashboard API: overview page, all tiles at once (warm / cold)', `<= ${PAGE_TARGET_MS} ms`, r.dashboard?.pageWarmMs, (v) =>
-      `${fmt(v, 0)} ms / ${fmt(r.dashboard!.pageColdMs, 0)} ms`, (v) => v <= PAGE_TARGET_MS),
+    // Issue 4's target is the first request (nothing cached): judged cold; warm (result cache) shown alongside.
+    row(`Dashboard API: slowest tile, first request (${fmt(r.dashboard?.lake.events ?? r.knobs.queryEvents)} events)`, `<= ${TILE_TARGET_MS} ms`, r.dashboard?.slowestColdMs, (v) =>
+      `${fmt(v, 1)} ms (${r.dashboard!.tiles.find((t) => t.coldMs === v)?.name ?? '?'})`, (v) => v <= TILE_TARGET_MS),
+    row('Dashboard API: overview page, all tiles at once, first request', `<= ${PAGE_TARGET_MS} ms`, r.dashboard?.pageColdMs, (v) =>
+      `${fmt(v, 0)} ms`, (v) => v <= PAGE_TARGET_MS),
+    row('Dashboard API: overview page, all tiles at once, repeated', `<= ${PAGE_TARGET_MS} ms`, r.dashboard?.pageWarmMs, (v) =>
+      `${fmt(v, 0)} ms`, (v) => v <= PAGE_TARGET_MS),
   ];
 }
 

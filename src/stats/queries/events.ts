@@ -12,16 +12,23 @@ export const KEYS_PER_EVENT = 10;
 export const VALUES_PER_KEY = 10;
 export const VALUE_CHARS = 200;
 
-const topSql = (scope: string) => `
-SELECT coalesce(event_name, '(none)') AS name, count(*) AS events, count(DISTINCT anonymous_id) AS visitors
-FROM events WHERE ${scope} AND event_type = 'custom'
-GROUP BY 1 ORDER BY events DESC, name LIMIT $limit`;
-
-const propsSql = (scope: string) => `
-WITH ev AS (
-  SELECT coalesce(event_name, '(none)') AS name, properties
-  FROM events WHERE ${scope} AND event_type = 'custom' AND coalesce(event_name, '(none)') IN (SELECT unnest(from_json($names, '["VARCHAR"]')))
-    AND json_valid(properties) AND json_type(properties) = 'OBJECT'
+/**
+ * One statement, one scan: `c` = the matching custom events (name, visitor, properties); the top names and their
+ * property keys/values both read it. Rows: kind 'top' first (events DESC, name), then kind 'prop' in the order the
+ * answer lists them (name, key events DESC, key, value events DESC, value).
+ */
+const eventsSql = (scope: string) => `
+WITH c AS MATERIALIZED (
+  SELECT coalesce(event_name, '(none)') AS name, anonymous_id, properties
+  FROM events WHERE ${scope} AND event_type = 'custom'
+),
+top AS (
+  SELECT name, count(*) AS events, count(DISTINCT anonymous_id) AS visitors
+  FROM c GROUP BY 1 ORDER BY events DESC, name LIMIT $limit
+),
+ev AS (
+  SELECT name, properties FROM c
+  WHERE name IN (SELECT name FROM top) AND json_valid(properties) AND json_type(properties) = 'OBJECT'
 ),
 kv AS (
   SELECT name, left(k.key, ${VALUE_CHARS}) AS key,
@@ -36,9 +43,12 @@ vals AS (
   SELECT kv.name, kv.key, kv.value, count(*) AS events FROM kv SEMI JOIN keys USING (name, key) GROUP BY kv.name, kv.key, kv.value
   QUALIFY row_number() OVER (PARTITION BY kv.name, kv.key ORDER BY events DESC, kv.value) <= ${VALUES_PER_KEY}
 )
-SELECT k.name, k.key, k.events AS key_events, v.value, v.events AS value_events
+SELECT 'top' AS kind, name, events, visitors, NULL::VARCHAR AS key, NULL::BIGINT AS key_events, NULL::VARCHAR AS value, NULL::BIGINT AS value_events
+FROM top
+UNION ALL
+SELECT 'prop', k.name, NULL, NULL, k.key, k.events, v.value, v.events
 FROM keys k JOIN vals v USING (name, key)
-ORDER BY k.name, k.events DESC, k.key, v.events DESC, v.value`;
+ORDER BY kind DESC, events DESC NULLS LAST, name, key_events DESC, key, value_events DESC, value`;
 
 export interface EventRow {
   name: string;
@@ -49,16 +59,15 @@ export interface EventRow {
 
 export async function events(sql: SqlRunner, q: StatsQuery): Promise<EventRow[]> {
   const scope = eventScope(q);
-  const top = await sql.queryInternal(topSql(scope.sql), mergeParams(scope.params, { limit: q.limit }));
-  const rows: EventRow[] = top.rows.map((r) => ({ name: str(r.name), events: num(r.events), visitors: num(r.visitors), properties: [] }));
-  if (rows.length === 0) return rows;
-  const props = await sql.queryInternal(
-    propsSql(scope.sql),
-    mergeParams(scope.params, { names: JSON.stringify(rows.map((r) => r.name)) }),
-    { maxRows: rows.length * KEYS_PER_EVENT * VALUES_PER_KEY },
-  );
+  const result = await sql.queryInternal(eventsSql(scope.sql), mergeParams(scope.params, { limit: q.limit }), {
+    maxRows: q.limit * (1 + KEYS_PER_EVENT * VALUES_PER_KEY),
+  });
+  const rows: EventRow[] = result.rows
+    .filter((r) => r.kind === 'top')
+    .map((r) => ({ name: str(r.name), events: num(r.events), visitors: num(r.visitors), properties: [] }));
   const byName = new Map(rows.map((r) => [r.name, r]));
-  for (const p of props.rows) {
+  for (const p of result.rows) {
+    if (p.kind !== 'prop') continue;
     const row = byName.get(str(p.name));
     if (!row) continue;
     let key = row.properties.find((k) => k.key === str(p.key));

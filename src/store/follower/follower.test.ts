@@ -140,6 +140,17 @@ describe('lake follower', () => {
     await f.sync();
     assert.equal((await f.current()).files.length, 2);
     assert.equal(f.status().lastError, null);
+    // A file copied by a sync that failed later, and then dropped from the manifest, leaves the cache too.
+    await w.commit([await w.put(a, 'AAAA'), await w.put(b, 'BB'), await w.put(c, 'CCC'), { key: 'events/dt=2026-11-27/hour=10/part-x.parquet', partition: 'dt=2026-11-27/hour=10', rows: 1, bytes: 1 }]);
+    await assert.rejects(f.sync(), /missing/);
+    const pathC = join(w.cacheDir, ...c.split('/'));
+    assert.ok(existsSync(pathC));
+    await w.commit([await w.put(a, 'AAAA')]);
+    await f.sync();
+    w.advance(61_000);
+    await f.sync();
+    assert.ok(!existsSync(pathC), 'the orphan copy was deleted');
+    assert.deepEqual((await f.current()).files.length, 1);
   });
 
   it('refuses a manifest that names more than maxCacheBytes or a key outside the cache', async () => {

@@ -127,6 +127,8 @@ export async function openLakeFollower(options: LakeFollowerOptions): Promise<La
   let lastError: string | null = null;
   /** Keys no longer named, with the time after which their cached file may go. */
   const doomed = new Map<string, number>();
+  /** Keys copied by syncs whose snapshot was not published (a later file failed): dropped if no manifest names them. */
+  const unpublished = new Set<string>();
   let running: Promise<SyncResult> | null = null;
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
@@ -201,16 +203,25 @@ export async function openLakeFollower(options: LakeFollowerOptions): Promise<La
     let downloaded = 0;
     let downloadedBytes = 0;
     const queue = [...next.files];
-    await Promise.all(
+    // Settle every worker before failing, so that no copy outlives its sync (single flight holds).
+    const workers = await Promise.allSettled(
       Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
         for (let f = queue.shift(); f !== undefined; f = queue.shift()) {
-          if (await download(f.key, f.bytes)) {
-            downloaded++;
-            downloadedBytes += f.bytes;
+          try {
+            if (await download(f.key, f.bytes)) {
+              unpublished.add(f.key);
+              downloaded++;
+              downloadedBytes += f.bytes;
+            }
+          } catch (err) {
+            queue.length = 0; // the other workers stop after their current file
+            throw err;
           }
         }
       }),
     );
+    const failed = workers.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
     // Every file is local: switch. Files the old snapshot named and the new one does not go after the grace.
     const fresh = snapshotOf(next, pathOf);
     let dropped = 0;
@@ -220,6 +231,8 @@ export async function openLakeFollower(options: LakeFollowerOptions): Promise<La
         dropped++;
       }
     }
+    for (const key of unpublished) if (!keep.has(key) && !doomed.has(key)) doomed.set(key, now + options.deleteGraceMs);
+    unpublished.clear();
     if (manifest === null) await sweep(keep);
     manifest = next;
     snapshot = fresh;
