@@ -265,3 +265,38 @@ describe('query engine: close', () => {
     await s.lake.cleanup();
   });
 });
+
+describe('query engine: per-day fingerprints (dayFingerprints)', () => {
+  let s: Setup;
+  before(async () => {
+    s = await setup();
+  });
+  after(() => teardown(s));
+
+  it('has one entry per day with data; a change touches only its own day; unknown days show as *', async () => {
+    s.tail.append(lakeRow({ event_id: 'a', ts: '2026-11-25T10:00:00.000Z' }), lakeRow({ event_id: 'b', ts: '2026-11-26T10:00:00.000Z' }));
+    await commitToLake(s.lake, s.tail, s.snapshots, s.tail.last);
+    s.tail.append(lakeRow({ event_id: 'c', ts: '2026-11-27T10:00:00.000Z' }));
+    const first = await s.engine.dayFingerprints(null, null);
+    assert.deepEqual([...first.keys()].sort(), ['2026-11-25', '2026-11-26', '2026-11-27']);
+    assert.deepEqual([...(await s.engine.dayFingerprints('2026-11-26', '2026-11-26')).keys()], ['2026-11-26'], 'bounded by the range');
+
+    // A late event of 2026-11-25 (hot) changes that day only.
+    s.tail.append(lakeRow({ event_id: 'late', ts: '2026-11-25T23:00:00.000Z' }));
+    const late = await s.engine.dayFingerprints(null, null);
+    assert.notEqual(late.get('2026-11-25'), first.get('2026-11-25'));
+    assert.equal(late.get('2026-11-26'), first.get('2026-11-26'));
+    assert.equal(late.get('2026-11-27'), first.get('2026-11-27'));
+
+    // A commit moves the hot rows into files: their days change, the untouched day does not.
+    await commitToLake(s.lake, s.tail, s.snapshots, s.tail.last);
+    const committed = await s.engine.dayFingerprints(null, null);
+    assert.notEqual(committed.get('2026-11-25'), late.get('2026-11-25'));
+    assert.notEqual(committed.get('2026-11-27'), late.get('2026-11-27'));
+    assert.equal(committed.get('2026-11-26'), first.get('2026-11-26'));
+
+    // A payload whose day cannot be read makes per-day reuse impossible: '*'.
+    s.tail.appendRaw('{"event_id":"odd","ts":17}');
+    assert.ok((await s.engine.dayFingerprints(null, null)).has('*'));
+  });
+});

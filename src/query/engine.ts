@@ -79,6 +79,8 @@ export interface QueryEngine extends SqlRunner {
   query(sql: string, options?: QueryOptions): Promise<QueryResult>;
   /** For the named queries in this folder: the same gate and limits, with bound parameters ($1 or $name). */
   queryInternal(sql: string, params: QueryParams, options?: QueryOptions): Promise<QueryResult>;
+  /** SqlRunner.dayFingerprints (always present here): day -> fingerprint of that day's files and hot rows. */
+  dayFingerprints(fromDay: string | null, toDay: string | null): Promise<ReadonlyMap<string, string>>;
   /** Brings `events` up to date; query() calls it itself. */
   refresh(): Promise<void>;
   /** Interrupts running queries and releases DuckDB. Later calls reject with CLK_ERR_SHUTTING_DOWN. */

@@ -183,6 +183,30 @@ describe('GET /api/stats/pages', () => {
     assert.deepEqual(body.data.exit.map((e: any) => [e.page, e.sessions]), exit.map((t) => [t.value, t.n]));
   });
 
+  it('with filters: top pages of matching views; engaged time, depth, entry and exit over matching sessions', async () => {
+    const match = (r: LakeRow) => r.page_path === '/pricing' && r.device_type === 'mobile';
+    const body = await ok('/api/stats/pages?site=shop&limit=10&filter=page:%2Fpricing&filter=device:mobile');
+    const rows = siteRows();
+    const sessions = new Set(rows.filter((r) => match(r) && r.session_id !== null).map((r) => r.session_id!));
+    assert.ok(sessions.size > 0 && sessions.size < new Set(rows.map((r) => r.session_id)).size, 'the filters select some sessions');
+    const pv = rows.filter((r) => r.event_type === 'page_view' && match(r));
+    assert.deepEqual(body.data.top.map((p: any) => [p.page, p.views, p.visitors]), [['/pricing', pv.length, distinct(pv, (r) => r.anonymous_id)]]);
+    const scrolls = rows.filter((r) => r.event_type === 'scroll' && r.page_path === '/pricing' && sessions.has(r.session_id!));
+    const engaged = scrolls.reduce((a, r) => a + JSON.parse(r.properties).engaged_ms, 0);
+    assert.equal(body.data.top[0].avg_engaged_ms, Math.round(engaged / pv.length));
+    const perSession = new Map<string, number>();
+    for (const r of scrolls) perSession.set(r.session_id!, Math.max(perSession.get(r.session_id!) ?? 0, r.scroll_depth!));
+    assert.equal(body.data.top[0].avg_scroll_depth, Math.round(([...perSession.values()].reduce((a, b) => a + b, 0) / perSession.size) * 10) / 10);
+    // Entry / exit: first / last page view of every matching session (all its page views, matching or not).
+    const ends = [...sessions].map((id) => {
+      const views = rows.filter((r) => r.session_id === id && r.event_type === 'page_view').sort((a, b) => a.ts.localeCompare(b.ts));
+      return { entry: views[0]!.page_path!, exit: views.at(-1)!.page_path! };
+    });
+    assert.deepEqual(body.data.entry.map((e: any) => [e.page, e.sessions]), topCounts(ends, (e) => e.entry, (g) => g.length, 10).map((t) => [t.value, t.n]));
+    assert.deepEqual(body.data.exit.map((e: any) => [e.page, e.sessions]), topCounts(ends, (e) => e.exit, (g) => g.length, 10).map((t) => [t.value, t.n]));
+    assert.ok(body.data.entry.some((e: any) => e.page !== '/pricing'), 'sessions enter on pages the filter does not match');
+  });
+
   it('limit bounds every table', async () => {
     const body = await ok('/api/stats/pages?site=shop&limit=1');
     assert.equal(body.data.top.length, 1);

