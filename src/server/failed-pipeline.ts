@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../core/config.js';
 import type { Logger, ObjectStore } from '../core/ports.js';
 import { FAILED_TABLE } from '../core/tables.js';
+import { createLocalStore } from '../store/local/index.js';
 import { createSpool, type Spool } from '../buffer/spool/index.js';
 import { createWriter, type Writer } from '../writer/index.js';
 
@@ -42,4 +43,51 @@ export async function openFailedPipeline(
     ...(registry === undefined ? {} : { registry }),
   });
   return { spool, writer };
+}
+
+/** The event and dead-letter pipelines of a local data dir, as the server and `clicklake forget` open them. */
+export interface LocalPipelines {
+  readonly spool: Spool;
+  readonly store: ObjectStore;
+  readonly writer: Writer;
+  readonly failed: { readonly spool: Spool; readonly writer: Writer };
+}
+
+/**
+ * Opens the event spool, the local lake store, the event writer and the dead-letter pipeline of `dirs`, without
+ * recovering or starting the writers. Each opened piece pushes its closer onto `opened` (close them newest first).
+ */
+export async function openLocalPipelines(
+  config: Config,
+  dirs: { readonly root: string; readonly spool: string; readonly lake: string; readonly tmp: string },
+  logger: Logger,
+  opened: (() => Promise<void>)[],
+  registry?: Registry,
+): Promise<LocalPipelines> {
+  const metrics = registry === undefined ? {} : { registry };
+  const spool = await createSpool({
+    dir: dirs.spool,
+    segmentBytes: config.spool.segmentBytes,
+    maxBytes: config.spool.maxBytes,
+    retryAfterSeconds: config.spool.retryAfterSeconds,
+    logger: logger.child({ stage: 'spool' }),
+    ...metrics,
+  });
+  opened.push(() => spool.close());
+  const store = createLocalStore(dirs.lake);
+  const writer = createWriter({
+    buffer: spool,
+    store,
+    tmpDir: join(dirs.tmp, 'writer'),
+    logger: logger.child({ stage: 'writer' }),
+    ...metrics,
+    ...config.writer,
+    ...(config.retention.days === undefined ? {} : { retentionDays: config.retention.days }),
+  });
+  opened.push(() => writer.stop());
+  // Dead letters (docs/data-quality.md): their own spool and writer, table failed_events.
+  const failed = await openFailedPipeline(config, dirs.root, store, logger, registry);
+  opened.push(() => failed.spool.close());
+  opened.push(() => failed.writer.stop());
+  return { spool, store, writer, failed };
 }

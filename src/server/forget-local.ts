@@ -4,12 +4,9 @@ import { pino } from 'pino';
 import type { Config } from '../core/config.js';
 import { loadUserIdKey, pseudonymizeUserId } from '../core/pseudonym.js';
 import type { Logger } from '../core/ports.js';
-import { createSpool } from '../buffer/spool/index.js';
-import { createLocalStore } from '../store/local/index.js';
-import { createWriter } from '../writer/index.js';
 import { ADMIN_TOKEN_FILE } from './admin-token.js';
 import { lockDataDir, lockOwner } from './data-dir-lock.js';
-import { openFailedPipeline } from './failed-pipeline.js';
+import { openLocalPipelines } from './failed-pipeline.js';
 import { type ForgetReport, type ForgetRequest, forgetPerson } from './forget.js';
 import { dataLayout } from './index.js';
 
@@ -30,26 +27,7 @@ export async function forgetInDataDir(
   const lock = await lockDataDir(dirs.root);
   const closers: (() => Promise<void>)[] = [];
   try {
-    const spool = await createSpool({
-      dir: dirs.spool,
-      segmentBytes: config.spool.segmentBytes,
-      maxBytes: config.spool.maxBytes,
-      retryAfterSeconds: config.spool.retryAfterSeconds,
-      logger: logger.child({ stage: 'spool' }),
-    });
-    closers.push(() => spool.close());
-    const store = createLocalStore(dirs.lake);
-    const writer = createWriter({
-      buffer: spool,
-      store,
-      tmpDir: join(dirs.tmp, 'writer'),
-      logger: logger.child({ stage: 'writer' }),
-      ...config.writer,
-    });
-    closers.push(() => writer.stop());
-    const failed = await openFailedPipeline(config, dirs.root, store, logger);
-    closers.push(() => failed.spool.close());
-    closers.push(() => failed.writer.stop());
+    const { writer, failed } = await openLocalPipelines(config, dirs, logger, closers);
     await writer.recover();
     await failed.writer.recover();
     const key = config.privacy.pseudonymizeUserId ? await loadUserIdKey(dirs.root, config.privacy.userIdKey) : null;

@@ -5,9 +5,6 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/ports.js';
-import { createSpool } from '../buffer/spool/index.js';
-import { createLocalStore } from '../store/local/index.js';
-import { createWriter } from '../writer/index.js';
 import { createQueryEngine, type QueryEngine } from '../query/index.js';
 import { createEnricher } from '../enrich/index.js';
 import { resolveAdminToken } from './admin-token.js';
@@ -16,7 +13,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { FAILED_TABLE } from '../core/tables.js';
 import { loadUserIdKey, pseudonymizeUserId } from '../core/pseudonym.js';
 import { createDeadLetterSink } from '../deadletter/index.js';
-import { openFailedPipeline } from './failed-pipeline.js';
+import { openLocalPipelines } from './failed-pipeline.js';
 import { forgetPerson, parseForgetRequest } from './forget.js';
 import { lakeS3Client, openFollowerPipeline } from './follower-mode.js';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -78,30 +75,7 @@ async function assemble(
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'clicklake_' });
   const token = await resolveAdminToken(dirs.root, config.adminToken);
-  const spool = await createSpool({
-    dir: dirs.spool,
-    segmentBytes: config.spool.segmentBytes,
-    maxBytes: config.spool.maxBytes,
-    retryAfterSeconds: config.spool.retryAfterSeconds,
-    logger: logger.child({ stage: 'spool' }),
-    registry,
-  });
-  opened.push(() => spool.close());
-  const store = createLocalStore(dirs.lake);
-  const writer = createWriter({
-    buffer: spool,
-    store,
-    tmpDir: join(dirs.tmp, 'writer'),
-    logger: logger.child({ stage: 'writer' }),
-    registry,
-    ...config.writer,
-    ...(config.retention.days === undefined ? {} : { retentionDays: config.retention.days }),
-  });
-  opened.push(() => writer.stop());
-  // Dead letters (docs/data-quality.md): their own spool and writer, table failed_events.
-  const failed = await openFailedPipeline(config, dirs.root, store, logger, registry);
-  opened.push(() => failed.spool.close());
-  opened.push(() => failed.writer.stop());
+  const { spool, writer, failed } = await openLocalPipelines(config, dirs, logger, opened, registry);
   const query = await createQueryEngine({
     snapshots: { current: async () => writer.snapshot() },
     tail: spool,
