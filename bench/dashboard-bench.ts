@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { type SectionContext, fmt } from './context.js';
 import { type ClicklakeServer, startClicklake, stopServer } from './clicklake.js';
-import { ensureLake, installLake, type LakeMeta } from './lakegen/lake.js';
+import { ensureQueryLake, installLake, type LakeMeta } from './lakegen/lake.js';
 
 /**
  * Section "dashboard": the dashboard API (docs/dashboard-api.md) over HTTP on the generated query lake (the same
@@ -60,14 +60,7 @@ function dayBefore(day: string, n: number): string {
 
 export async function benchDashboard(ctx: SectionContext): Promise<DashboardBenchResult> {
   const { knobs } = ctx;
-  const cached = await ensureLake({
-    cacheRoot: knobs.cacheDir,
-    events: knobs.queryEvents,
-    days: knobs.queryDays,
-    visitors: knobs.queryVisitors,
-    log: (l) => ctx.log(`  ${l}`),
-  });
-  if (!cached.regenerated) ctx.log(`dashboard: using the cached lake ${cached.dir} (${fmt(cached.meta.events)} events)`);
+  const cached = await ensureQueryLake(ctx, 'dashboard');
   // The last RANGE_DAYS whole days of the lake (it covers [endDate - days, endDate)).
   const to = dayBefore(cached.meta.endDate, 1);
   const from = dayBefore(cached.meta.endDate, RANGE_DAYS);

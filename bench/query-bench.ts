@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { type SectionContext, fmt } from './context.js';
 import { type ClicklakeServer, firstCell, query, startClicklake, stopServer } from './clicklake.js';
-import { ensureLake, installLake, type LakeMeta } from './lakegen/lake.js';
+import { ensureQueryLake, installLake, type LakeMeta } from './lakegen/lake.js';
 import { dashboardQueries } from './queries.js';
 
 /**
@@ -34,14 +34,7 @@ const RANGE_DAYS = 7;
 
 export async function benchQueries(ctx: SectionContext): Promise<QueryBenchResult> {
   const { knobs } = ctx;
-  const cached = await ensureLake({
-    cacheRoot: knobs.cacheDir,
-    events: knobs.queryEvents,
-    days: knobs.queryDays,
-    visitors: knobs.queryVisitors,
-    log: (l) => ctx.log(`  ${l}`),
-  });
-  if (!cached.regenerated) ctx.log(`queries: using the cached lake ${cached.dir} (${fmt(cached.meta.events)} events)`);
+  const cached = await ensureQueryLake(ctx, 'queries');
   const t0 = performance.now();
   const server: ClicklakeServer = await startClicklake({
     repoRoot: ctx.repoRoot,

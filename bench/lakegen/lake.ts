@@ -1,4 +1,5 @@
 import { copyFile, link, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { type SectionContext, fmt } from '../context.js';
 import { join } from 'node:path';
 import { EVENTS_PREFIX, LAKE_SCHEMA_VERSION, MANIFEST_KEY, type Manifest, type ManifestFile } from '../../src/core/lake.js';
 import { buildCatalog } from '../gen/catalog.js';
@@ -31,6 +32,20 @@ export interface CachedLake {
   readonly dir: string;
   readonly meta: LakeMeta;
   readonly regenerated: boolean;
+}
+
+/** The lake the query sections share (knobs queryEvents/queryDays/queryVisitors), generated once and cached. */
+export async function ensureQueryLake(ctx: SectionContext, section: string): Promise<CachedLake> {
+  const { knobs } = ctx;
+  const cached = await ensureLake({
+    cacheRoot: knobs.cacheDir,
+    events: knobs.queryEvents,
+    days: knobs.queryDays,
+    visitors: knobs.queryVisitors,
+    log: (l) => ctx.log(`  ${l}`),
+  });
+  if (!cached.regenerated) ctx.log(`${section}: using the cached lake ${cached.dir} (${fmt(cached.meta.events)} events)`);
+  return cached;
 }
 
 export async function ensureLake(opts: {
