@@ -128,6 +128,9 @@ export const configSchema = z.strictObject({
       maxRows: z.number().int().positive().default(10_000), // rows returned by /api/query
       duckdbMemoryLimit: z.string().default('1GB'),
       threads: z.number().int().positive().optional(),
+      // The dashboards' rollup of closed days (docs/dashboard-api.md, "Speed"), kept in <dataDir>/cache/rollup/.
+      rollup: z.boolean().default(true),
+      rollupSettleMs: z.number().int().nonnegative().default(600_000), // a day is rolled up this long after its end
     })
     .prefault({}),
   lake: z

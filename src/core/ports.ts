@@ -154,6 +154,11 @@ export interface SqlRunner {
    * caller reuse per-day partial results of unchanged days (src/stats/partials.ts). Optional.
    */
   dayFingerprints?(fromDay: string | null, toDay: string | null): Promise<ReadonlyMap<string, string>>;
+  /**
+   * When the runner keeps the dashboards' rollup (core/rollup.ts, table ROLLUP_TABLE): the UTC days in
+   * [fromDay, toDay] whose rollup rows are that day's current data. Other days must be computed from `events`.
+   */
+  rollupDays?(fromDay: string, toDay: string): Promise<ReadonlySet<string>>;
 }
 
 /**

@@ -11,6 +11,7 @@ import { createHotTableSql, eventsViewSql, viewDefOf } from './lakeview.js';
 import { createQueryMetrics } from './metrics.js';
 import { prepareReadOnly, queryInvalidError } from './readonly.js';
 import { openSandbox } from './sandbox.js';
+import { createRollupKeeper, prepareRollupTables, type RollupKeeper, type RollupOptions } from './rollup.js';
 import { toJsonValue, type JsonValue } from './values.js';
 
 /**
@@ -43,6 +44,10 @@ export interface QueryEngineOptions {
   readonly tempDirectory?: string;
   /** More lake tables (core/tables.ts), each a view kept fresh like `events`: its snapshots and its buffer's tail. */
   readonly tables?: readonly QueryTable[];
+  /** Keep the dashboards' rollup of closed days (rollup.ts); unset: none (the dashboards then read `events` only). */
+  readonly rollup?: RollupOptions;
+  /** For the rollup's "closed day" (default Date.now). */
+  readonly clock?: () => number;
 }
 
 export interface QueryTable {
@@ -81,6 +86,8 @@ export interface QueryEngine extends SqlRunner {
   queryInternal(sql: string, params: QueryParams, options?: QueryOptions): Promise<QueryResult>;
   /** SqlRunner.dayFingerprints (always present here): day -> fingerprint of that day's files and hot rows. */
   dayFingerprints(fromDay: string | null, toDay: string | null): Promise<ReadonlyMap<string, string>>;
+  /** The rollup's keeper when options.rollup was given (tests and the bench wait on catchUp()). */
+  readonly rollup: RollupKeeper | null;
   /** Brings `events` up to date; query() calls it itself. */
   refresh(): Promise<void>;
   /** Interrupts running queries and releases DuckDB. Later calls reject with CLK_ERR_SHUTTING_DOWN. */
@@ -90,7 +97,7 @@ export interface QueryEngine extends SqlRunner {
 export async function createQueryEngine(options: QueryEngineOptions): Promise<QueryEngine> {
   const logger = options.logger.child({ stage: 'query' });
   const metrics = createQueryMetrics(options.registry);
-  const sandbox = await openSandbox(options);
+  const sandbox = await openSandbox({ ...options, ...(options.rollup ? { rollupPath: options.rollup.path } : {}) });
   const { instance } = sandbox;
   let refreshConn: DuckDBConnection;
   // One connection per further table: each refresher runs its own transactions.
@@ -100,6 +107,7 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
     await refreshConn.run(createHotTableSql());
     await refreshConn.run(eventsViewSql([]));
     await refreshConn.run(DELIVERY_VIEW_SQL);
+    if (options.rollup) await prepareRollupTables(refreshConn);
     for (const t of options.tables ?? []) {
       const conn = await instance.connect();
       tableConns.push(conn);
@@ -261,15 +269,32 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
     return out;
   }
 
+  let rollup: RollupKeeper | null = null;
+  if (options.rollup) {
+    rollup = await createRollupKeeper({
+      ...options.rollup,
+      instance,
+      dayFingerprints,
+      logger,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.registry ? { registry: options.registry } : {}),
+    });
+    rollup.start();
+  }
+  const keeper = rollup;
+
   return {
     dataFingerprint,
     dayFingerprints,
+    rollup,
+    ...(keeper ? { rollupDays: (fromDay: string, toDay: string) => keeper.days(fromDay, toDay) } : {}),
     query: (sql, opts) => run(sql, undefined, opts),
     queryInternal: (sql, params, opts) => run(sql, params, opts),
     refresh: refreshOrFail,
     async close() {
       if (closed) return;
       closed = true;
+      await rollup?.close();
       const pending = [...running];
       for (const entry of pending) entry.conn?.interrupt();
       await Promise.all(pending.map((e) => e.done));

@@ -1,5 +1,8 @@
 import { resolve, sep } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { attachRollup } from './rollup.js';
 
 /**
  * The query engine's DuckDB instance, locked down before any user SQL can run.
@@ -21,6 +24,11 @@ export interface SandboxOptions {
   readonly threads?: number;
   /** Where DuckDB may spill; '' (the default) disables spilling. */
   readonly tempDirectory?: string;
+  /**
+   * The dashboards' rollup database (rollup.ts), attached as `rollup` before the lock: a file (its directory is
+   * then readable too; keep it a directory of its own) or null for memory. Undefined: none.
+   */
+  readonly rollupPath?: string | null;
 }
 
 export interface Sandbox {
@@ -57,7 +65,14 @@ export async function openSandbox(options: SandboxOptions): Promise<Sandbox> {
     conn = await instance.connect();
     await conn.run(`SET GLOBAL TimeZone = 'UTC'`);
     await conn.run(`SET GLOBAL parquet_metadata_cache = true`); // lake files are immutable (new name per write)
-    const allowed = [lakeDir, ...(tempDirectory ? [directoryPrefix(tempDirectory)] : [])];
+    const rollupPath = options.rollupPath === undefined || options.rollupPath === null ? options.rollupPath : resolvePath(options.rollupPath);
+    if (typeof rollupPath === 'string') await mkdir(dirname(rollupPath), { recursive: true });
+    if (rollupPath !== undefined) await attachRollup(conn, rollupPath);
+    const allowed = [
+      lakeDir,
+      ...(tempDirectory ? [directoryPrefix(tempDirectory)] : []),
+      ...(typeof rollupPath === 'string' ? [directoryPrefix(dirname(rollupPath))] : []),
+    ];
     await conn.run(`SET GLOBAL allowed_directories = [${allowed.map(sqlString).join(', ')}]`);
     await conn.run(`SET GLOBAL enable_external_access = false`);
     await conn.run(`SET GLOBAL lock_configuration = true`);

@@ -8,6 +8,7 @@ import { FAILED_TABLE } from '../core/tables.js';
 import { createS3Store } from '../store/s3/index.js';
 import { NO_TAIL, openLakeFollower, type LakeFollower } from '../store/follower/index.js';
 import { createQueryEngine, type QueryEngine } from '../query/index.js';
+import { rollupOption } from './rollup-option.js';
 
 /**
  * The read-only lake follower (`lake.store: "s3"`, docs/aws.md): the query engine over snapshots of a lake in S3,
@@ -88,6 +89,7 @@ export async function openFollowerPipeline(
       memoryLimit: config.query.duckdbMemoryLimit,
       ...(config.query.threads === undefined ? {} : { threads: config.query.threads }),
       tables: [{ table: FAILED_TABLE, snapshots: failed, tail: NO_TAIL }],
+      ...rollupOption(config, join(dataDir, 'cache', 'rollup', 'rollup.duckdb')),
     });
   } catch (err) {
     await Promise.all([events.stop(), failed.stop()]);

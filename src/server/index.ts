@@ -16,6 +16,7 @@ import { createDeadLetterSink } from '../deadletter/index.js';
 import { openLocalPipelines } from './failed-pipeline.js';
 import { forgetPerson, parseForgetRequest } from './forget.js';
 import { lakeS3Client, openFollowerPipeline } from './follower-mode.js';
+import { rollupOption } from './rollup-option.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 
 export { loadConfig, type ConfigOverrides } from './config-loader.js';
@@ -24,7 +25,7 @@ export { openLakeReader } from './lake-reader.js';
 /** Folders inside the data dir. */
 export function dataLayout(dataDir: string) {
   const root = resolve(dataDir);
-  return { root, spool: join(root, 'spool'), lake: join(root, 'lake'), tmp: join(root, 'tmp') };
+  return { root, spool: join(root, 'spool'), lake: join(root, 'lake'), tmp: join(root, 'tmp'), rollup: join(root, 'cache', 'rollup', 'rollup.duckdb') };
 }
 
 export interface RunningClicklake {
@@ -87,6 +88,7 @@ async function assemble(
     memoryLimit: config.query.duckdbMemoryLimit,
     ...(config.query.threads === undefined ? {} : { threads: config.query.threads }),
     tables: [{ table: FAILED_TABLE, snapshots: { current: async () => failed.writer.snapshot() }, tail: failed.spool }],
+    ...rollupOption(config, dirs.rollup),
   });
   opened.push(() => query.close());
   await writer.recover();

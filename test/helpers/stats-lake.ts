@@ -16,7 +16,12 @@ export interface StatsLake {
   close(): Promise<void>;
 }
 
-export async function openStatsLake(rows: readonly LakeRow[], hot: (row: LakeRow) => boolean = () => false): Promise<StatsLake> {
+/** `rollup`: keep the dashboards' rollup (in memory) with this clock deciding which days are closed; call catchUp(). */
+export async function openStatsLake(
+  rows: readonly LakeRow[],
+  hot: (row: LakeRow) => boolean = () => false,
+  options: { readonly clock?: () => number } = {},
+): Promise<StatsLake> {
   const lake = await TestLake.create();
   const tail = new FakeTail();
   const snapshots = new FakeSnapshots();
@@ -41,6 +46,7 @@ export async function openStatsLake(rows: readonly LakeRow[], hot: (row: LakeRow
     maxRows: 10_000,
     memoryLimit: '512MB',
     threads: 2,
+    ...(options.clock ? { clock: options.clock, rollup: { path: null, settleMs: 0, intervalMs: 3_600_000 } } : {}),
   });
   return {
     engine,

@@ -1,6 +1,7 @@
 import type { SqlRunner } from '../../core/ports.js';
 import { ClicklakeError } from '../../core/errors.js';
 import { eventScope, intParam, type NamedQuery, rangeDays, type StatsQuery } from '../params.js';
+import { interactionEvents } from '../rollup.js';
 import { mergeParams, num } from '../sql.js';
 
 /**
@@ -13,10 +14,10 @@ export const POINTS_DEFAULT = 500;
 export const POINTS_MAX = 5000;
 const PAGE_MAX = 2000;
 
-const mapSql = (scope: string) => `
+const mapSql = (scope: string, source: string) => `
 WITH c AS (
   SELECT (x // $grid) * $grid AS x, (y // $grid) * $grid AS y, (viewport_w // 10) * 10 AS viewport_w
-  FROM events WHERE ${scope} AND event_type IN ('click', 'outbound', 'rage_click') AND page_path = $page
+  FROM (${source}) WHERE ${scope} AND event_type IN ('click', 'outbound', 'rage_click') AND page_path = $page
     AND x IS NOT NULL AND y IS NOT NULL
 )
 SELECT x, y, viewport_w, count(*) AS clicks, sum(count(*)) OVER () AS total, count(*) OVER () AS cells
@@ -32,9 +33,10 @@ export async function clickMap(sql: SqlRunner, q: StatsQuery, extra: URLSearchPa
   const grid = intParam(extra, 'grid', 1, 200, 10);
   const points = intParam(extra, 'points', 1, POINTS_MAX, POINTS_DEFAULT);
   const scope = eventScope(q);
+  const source = await interactionEvents(sql, q);
   const result = await sql.queryInternal(
-    mapSql(scope.sql),
-    mergeParams(scope.params, { page: pages[0]!, grid, points }),
+    mapSql(scope.sql, source.sql),
+    mergeParams(scope.params, source.params, { page: pages[0]!, grid, points }),
     { maxRows: POINTS_MAX },
   );
   const first = result.rows[0];

@@ -1,5 +1,6 @@
 import type { SqlRunner } from '../../core/ports.js';
 import { eventScope, type NamedQuery, rangeDays, type StatsQuery } from '../params.js';
+import { interactionEvents } from '../rollup.js';
 import { mergeParams, num, str } from '../sql.js';
 
 /**
@@ -9,14 +10,14 @@ import { mergeParams, num, str } from '../sql.js';
  */
 export const CLICK_TYPES_SQL = "'click', 'outbound'";
 
-const clicksSql = (scope: string) => `
+const clicksSql = (scope: string, source: string) => `
 SELECT coalesce(page_path, '(none)') AS page,
   coalesce(element_selector, '(none)') AS selector,
   coalesce(element_text, '') AS text,
   count_if(event_type IN (${CLICK_TYPES_SQL})) AS clicks,
   count(DISTINCT anonymous_id) FILTER (WHERE event_type IN (${CLICK_TYPES_SQL})) AS visitors,
   count_if(event_type = 'rage_click') AS rage_clicks
-FROM events WHERE ${scope} AND event_type IN (${CLICK_TYPES_SQL}, 'rage_click')
+FROM (${source}) WHERE ${scope} AND event_type IN (${CLICK_TYPES_SQL}, 'rage_click')
 GROUP BY ALL
 HAVING clicks > 0
 ORDER BY clicks DESC, page, selector, text
@@ -24,7 +25,8 @@ LIMIT $limit`;
 
 export async function clicks(sql: SqlRunner, q: StatsQuery) {
   const scope = eventScope(q);
-  const result = await sql.queryInternal(clicksSql(scope.sql), mergeParams(scope.params, { limit: q.limit }));
+  const source = await interactionEvents(sql, q);
+  const result = await sql.queryInternal(clicksSql(scope.sql, source.sql), mergeParams(scope.params, source.params, { limit: q.limit }));
   return result.rows.map((r) => ({
     page: str(r.page),
     selector: str(r.selector),

@@ -1,5 +1,6 @@
 import type { SqlRunner } from '../../core/ports.js';
 import { eventScope, type NamedQuery, rangeDays, type StatsQuery } from '../params.js';
+import { interactionEvents } from '../rollup.js';
 import { mergeParams, num, str } from '../sql.js';
 
 /**
@@ -17,10 +18,10 @@ export const VALUE_CHARS = 200;
  * property keys/values both read it. Rows: kind 'top' first (events DESC, name), then kind 'prop' in the order the
  * answer lists them (name, key events DESC, key, value events DESC, value).
  */
-const eventsSql = (scope: string) => `
+const eventsSql = (scope: string, source: string) => `
 WITH c AS MATERIALIZED (
   SELECT coalesce(event_name, '(none)') AS name, anonymous_id, properties
-  FROM events WHERE ${scope} AND event_type = 'custom'
+  FROM (${source}) WHERE ${scope} AND event_type = 'custom'
 ),
 top AS (
   SELECT name, count(*) AS events, count(DISTINCT anonymous_id) AS visitors
@@ -59,7 +60,8 @@ export interface EventRow {
 
 export async function events(sql: SqlRunner, q: StatsQuery): Promise<EventRow[]> {
   const scope = eventScope(q);
-  const result = await sql.queryInternal(eventsSql(scope.sql), mergeParams(scope.params, { limit: q.limit }), {
+  const source = await interactionEvents(sql, q);
+  const result = await sql.queryInternal(eventsSql(scope.sql, source.sql), mergeParams(scope.params, source.params, { limit: q.limit }), {
     maxRows: q.limit * (1 + KEYS_PER_EVENT * VALUES_PER_KEY),
   });
   const rows: EventRow[] = result.rows

@@ -1,6 +1,7 @@
 import type { SqlRunner } from '../../core/ports.js';
-import { bucketOf, eventScope, filterSql, previousPeriod, rangeDays, type NamedQuery, type StatsQuery } from '../params.js';
-import { PASSIVE_TYPES_SQL, bucketStarts, mergeParams, num, ratio, round } from '../sql.js';
+import { bucketOf, previousPeriod, rangeDays, type NamedQuery, type StatsQuery } from '../params.js';
+import { rollupRows } from '../rollup.js';
+import { bucketStarts, mergeParams, num, ratio, round } from '../sql.js';
 
 /**
  * GET /api/stats/overview: the headline numbers of the range and of the previous period of equal length, and a
@@ -10,7 +11,7 @@ import { PASSIVE_TYPES_SQL, bucketStarts, mergeParams, num, ratio, round } from 
  * - bounce: a session with exactly one page_view and no event other than page_view, scroll or identify;
  * - session duration: last event ts - first event ts of the session (in the range), averaged over sessions;
  * - views_per_session: page views of those sessions / sessions.
- * Both periods are read in one scan (cur = the event is in the current range), totals and trend in one statement.
+ * Both periods and the trend come from one statement over the rollup rows (../rollup.ts) of each period.
  */
 export interface OverviewTotals {
   visitors: number;
@@ -28,45 +29,31 @@ export interface TrendPoint {
   page_views: number;
 }
 
-/** The scan over both periods: [previous.from, current.to), with a `cur` flag and a filter match flag `m`. */
-function bothPeriods(q: StatsQuery) {
-  const prev = previousPeriod(q);
-  const range = eventScope({ ...q, from: prev.from }, undefined, { filters: false });
-  const f = filterSql(q.filters);
-  const ev =
-    `SELECT session_id, anonymous_id, event_type, ts, dt, hour, ts >= $cur_from::TIMESTAMPTZ AS cur, ` +
-    `${f.sql || 'TRUE'} AS m FROM events WHERE ${range.sql}`;
-  return { prev, ev, params: mergeParams(range.params, f.params, { cur_from: q.from }) };
-}
-
 /**
- * One statement, one scan of the Parquet files: `ev` (only the needed columns, the bucket `b` computed once) is
- * materialised and feeds the totals (kind 'total', one row per period) and the trend (kind 'trend', one row per
- * period and bucket). Distinct counts are taken over pre-deduplicated (period, bucket, id) sets instead of
- * count(DISTINCT) per group (measured: about 20% less time for the statement on a 10M-event lake).
+ * One statement over the rollup rows (../rollup.ts) of both periods, tagged `cur`: `r` (only the needed columns, the
+ * bucket `b` from the row's dt/hour) is materialised and feeds the totals (kind 'total', one row per period) and the
+ * trend (kind 'trend', one row per period and bucket). A session's rows re-aggregate exactly (sums, min, max);
+ * distinct counts are taken over pre-deduplicated (period, bucket, id) sets instead of count(DISTINCT) per group.
  */
-const overviewSql = (ev: string, bucket: 'hour' | 'day') => `
-WITH ev AS MATERIALIZED (
-  SELECT session_id, anonymous_id, event_type, ts, cur, m,
+const overviewSql = (cur: string, prev: string, bucket: 'hour' | 'day') => `
+WITH r AS MATERIALIZED (
+  SELECT sid, vid, pv, active, t_min, t_max, cur, m,
     ${bucket === 'hour' ? 'CAST(epoch(dt) AS BIGINT) + hour * 3600' : 'CAST(epoch(dt) AS BIGINT)'} AS b
-  FROM (${ev})
+  FROM (SELECT *, TRUE AS cur FROM (${cur}) UNION ALL SELECT *, FALSE AS cur FROM (${prev}))
 ),
 sess AS (
-  SELECT cur, session_id,
-    count_if(event_type = 'page_view') AS pv,
-    count_if(event_type NOT IN (${PASSIVE_TYPES_SQL})) AS active,
-    epoch_ms(max(ts)) - epoch_ms(min(ts)) AS dur_ms
-  FROM ev WHERE session_id IS NOT NULL
-  GROUP BY cur, session_id HAVING bool_or(m)
+  SELECT cur, sid, sum(pv) AS pv, sum(active) AS active, epoch_ms(max(t_max)) - epoch_ms(min(t_min)) AS dur_ms
+  FROM r WHERE sid IS NOT NULL
+  GROUP BY cur, sid HAVING bool_or(m)
 ),
-vd AS MATERIALIZED (SELECT cur, b, anonymous_id FROM ev WHERE m AND anonymous_id IS NOT NULL GROUP BY ALL),
+vd AS MATERIALIZED (SELECT cur, b, vid FROM r WHERE m AND vid IS NOT NULL GROUP BY ALL),
 sd AS (
   SELECT cur, b, count(*) AS sessions
-  FROM (SELECT cur, b, session_id FROM ev WHERE m AND session_id IS NOT NULL GROUP BY ALL) GROUP BY ALL
+  FROM (SELECT cur, b, sid FROM r WHERE m AND sid IS NOT NULL GROUP BY ALL) GROUP BY ALL
 ),
-pvb AS (SELECT cur, b, count_if(m AND event_type = 'page_view') AS page_views FROM ev GROUP BY ALL),
+pvb AS (SELECT cur, b, coalesce(sum(pv) FILTER (WHERE m), 0)::BIGINT AS page_views FROM r GROUP BY ALL),
 tv AS (SELECT cur, b, count(*) AS visitors FROM vd GROUP BY ALL),
-v AS (SELECT cur, count(*) AS visitors FROM (SELECT DISTINCT cur, anonymous_id FROM vd) GROUP BY cur),
+v AS (SELECT cur, count(*) AS visitors FROM (SELECT DISTINCT cur, vid FROM vd) GROUP BY cur),
 e AS (
   SELECT p.cur, coalesce(v.visitors, 0) AS visitors, sum(p.page_views)::BIGINT AS page_views
   FROM pvb p LEFT JOIN v USING (cur) GROUP BY ALL
@@ -90,9 +77,10 @@ function emptyTotals(): OverviewTotals {
 }
 
 export async function overview(sql: SqlRunner, q: StatsQuery) {
-  const { prev, ev, params } = bothPeriods(q);
+  const prev = previousPeriod(q);
   const bucket = bucketOf(q);
-  const result = await sql.queryInternal(overviewSql(ev, bucket), params, { maxRows: 100_000 });
+  const [cur, before] = await Promise.all([rollupRows(sql, q, 'c_'), rollupRows(sql, prev, 'p_')]);
+  const result = await sql.queryInternal(overviewSql(cur.sql, before.sql, bucket), mergeParams(cur.params, before.params), { maxRows: 100_000 });
   const totals = { rows: result.rows.filter((r) => r.kind === 'total') };
   const trend = { rows: result.rows.filter((r) => r.kind === 'trend') };
   const current = emptyTotals();

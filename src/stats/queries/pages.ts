@@ -1,5 +1,6 @@
 import type { SqlRunner, SqlValue } from '../../core/ports.js';
-import { eventScope, filterSql, type NamedQuery, rangeDays, type StatsQuery } from '../params.js';
+import { type NamedQuery, rangeDays, type StatsQuery } from '../params.js';
+import { rollupRows } from '../rollup.js';
 import { mergeParams, num, numOrNull, round, str } from '../sql.js';
 
 /**
@@ -10,37 +11,34 @@ import { mergeParams, num, numOrNull, round, str } from '../sql.js';
  * - entry / exit: the first / last page_view of each matching session, counted per page.
  * NULL page_path shows as "(none)".
  *
- * One statement, one scan: `ev` holds the range's events (all types: a filter may match any event of a session)
- * with only the columns needed and the filter match flag `m`; the top table, the scroll aggregates and the
- * entry/exit pages all read it. `sev` = the events of sessions with a matching event (session semantics).
+ * One statement over the rollup rows (../rollup.ts): `r` holds the range's rows (page is a rollup dimension, so a
+ * row's page views, scrolls and their times are those of one page) with the filter match flag `m`; the top table,
+ * the scroll aggregates and the entry/exit pages all read it. `sr` = the rows of sessions with a matching row.
  */
-const pagesSql = (range: string, match: string, matching: string, filtered: boolean) => `
-WITH ev AS MATERIALIZED (
-  SELECT coalesce(page_path, '(none)') AS page, session_id, anonymous_id, event_type, ts, scroll_depth,
-    CASE WHEN event_type = 'scroll' THEN TRY_CAST(json_extract_string(properties, '$.engaged_ms') AS DOUBLE) END AS engaged_ms,
-    ${match} AS m
-  FROM events WHERE ${range}${filtered ? ` AND (${match} OR session_id IN (SELECT m_.session_id FROM events m_ WHERE ${matching} AND m_.session_id IS NOT NULL))` : ''}
+const pagesSql = (rows: string, filtered: boolean) => `
+WITH r AS MATERIALIZED (
+  SELECT coalesce(page_path, '(none)') AS page, sid, vid, pv, pv_first, pv_last, scrolls, engaged_ms, depth, m FROM (${rows})
 ),
-sev AS (
-  SELECT * FROM ev WHERE session_id IS NOT NULL${filtered ? ' AND session_id IN (SELECT session_id FROM ev WHERE m AND session_id IS NOT NULL)' : ''}
+sr AS (
+  SELECT * FROM r WHERE sid IS NOT NULL${filtered ? ' AND sid IN (SELECT sid FROM r WHERE m AND sid IS NOT NULL)' : ''}
 ),
 views AS (
-  SELECT page, count(*) AS views, count(DISTINCT anonymous_id) AS visitors
-  FROM ev WHERE m AND event_type = 'page_view'
+  SELECT page, sum(pv)::BIGINT AS views, count(DISTINCT vid) AS visitors
+  FROM r WHERE m AND pv > 0
   GROUP BY 1 ORDER BY views DESC, page LIMIT $limit
 ),
 scrolls AS (
-  SELECT page, session_id, sum(engaged_ms) AS engaged_ms, max(scroll_depth) AS depth
-  FROM sev WHERE event_type = 'scroll' AND page IN (SELECT page FROM views)
+  SELECT page, sid, sum(engaged_ms) AS engaged_ms, max(depth) AS depth
+  FROM sr WHERE scrolls > 0 AND page IN (SELECT page FROM views)
   GROUP BY 1, 2
 ),
 per_page AS (
   SELECT page, sum(engaged_ms)::DOUBLE AS engaged_ms, avg(depth)::DOUBLE AS avg_depth FROM scrolls GROUP BY page
 ),
 s AS (
-  SELECT session_id, arg_min(page, ts) AS entry, arg_max(page, ts) AS exit
-  FROM sev WHERE event_type = 'page_view'
-  GROUP BY session_id
+  SELECT sid, arg_min(page, pv_first) AS entry, arg_max(page, pv_last) AS exit
+  FROM sr WHERE pv > 0
+  GROUP BY sid
 ),
 ends AS (
   SELECT * FROM (
@@ -55,15 +53,8 @@ UNION ALL
 SELECT kind, page, NULL, NULL, NULL, NULL, sessions FROM ends`;
 
 export async function pages(sql: SqlRunner, q: StatsQuery) {
-  const range = eventScope(q, undefined, { filters: false });
-  const f = filterSql(q.filters);
-  // With filters, only matching events and the events of matching sessions are kept (a selective filter is pushed
-  // into the scan of the semi-join's build side, so little is materialised).
-  const matching = eventScope(q, 'm_', { prefix: 'm_' });
-  const result = await sql.queryInternal(
-    pagesSql(range.sql, f.sql || 'TRUE', matching.sql, q.filters.length > 0),
-    mergeParams(range.params, f.params, q.filters.length > 0 ? matching.params : {}, { limit: q.limit }),
-  );
+  const rows = await rollupRows(sql, q);
+  const result = await sql.queryInternal(pagesSql(rows.sql, q.filters.length > 0), mergeParams(rows.params, { limit: q.limit }));
   // UNION ALL keeps no order: sort as the SQL did (count DESC, page).
   const order = (a: Row, b: Row, key: string) => num(b[key]) - num(a[key]) || byteOrder(str(a.page), str(b.page));
   const table = (kind: string) =>

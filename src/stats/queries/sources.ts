@@ -1,6 +1,7 @@
 import type { SqlRunner } from '../../core/ports.js';
 import { rangeDays, type NamedQuery, type StatsQuery } from '../params.js';
-import { mergeParams, num, sessionScope, str } from '../sql.js';
+import { rollupRows } from '../rollup.js';
+import { mergeParams, num, str } from '../sql.js';
 
 /**
  * GET /api/stats/sources: where sessions come from. Each matching session is attributed to the values of its first
@@ -20,12 +21,15 @@ export const SOURCE_DIMENSIONS = {
 type Table = keyof typeof SOURCE_DIMENSIONS;
 const TABLES = Object.keys(SOURCE_DIMENSIONS) as Table[];
 
-const sourcesSql = (sessions: string) => `
-WITH s AS (
-  SELECT session_id, arg_min(anonymous_id, ts) AS visitor,
-    ${TABLES.map((t) => `arg_min(coalesce(${SOURCE_DIMENSIONS[t]}, '(none)'), ts) AS ${t}`).join(',\n    ')}
-  FROM events WHERE ${sessions} AND event_type = 'page_view'
-  GROUP BY session_id
+// Over the rollup rows (../rollup.ts): a row's dimensions are those of its events, so the row holding a session's
+// first page view (least pv_first) carries the entry's values.
+const sourcesSql = (rows: string, filtered: boolean) => `
+WITH r AS MATERIALIZED (SELECT * FROM (${rows}) WHERE sid IS NOT NULL),
+s AS (
+  SELECT sid, arg_min(vid, pv_first) AS visitor,
+    ${TABLES.map((t) => `arg_min(coalesce(${SOURCE_DIMENSIONS[t]}, '(none)'), pv_first) AS ${t}`).join(',\n    ')}
+  FROM r WHERE pv > 0${filtered ? ' AND sid IN (SELECT sid FROM r WHERE m)' : ''}
+  GROUP BY sid
 ),
 u AS (
   ${TABLES.map((t) => `SELECT '${t}' AS dim, ${t} AS value, count(*) AS sessions, count(DISTINCT visitor) AS visitors FROM s GROUP BY ALL`).join('\n  UNION ALL ')}
@@ -35,8 +39,8 @@ QUALIFY row_number() OVER (PARTITION BY dim ORDER BY sessions DESC, value) <= $l
 ORDER BY dim, sessions DESC, value`;
 
 export async function sources(sql: SqlRunner, q: StatsQuery) {
-  const sessions = sessionScope(q);
-  const result = await sql.queryInternal(sourcesSql(sessions.sql), mergeParams(sessions.params, { limit: q.limit }));
+  const rows = await rollupRows(sql, q);
+  const result = await sql.queryInternal(sourcesSql(rows.sql, q.filters.length > 0), mergeParams(rows.params, { limit: q.limit }));
   const out = Object.fromEntries(TABLES.map((t) => [t, [] as { value: string; sessions: number; visitors: number }[]]));
   for (const r of result.rows) out[str(r.dim)]?.push({ value: str(r.value), sessions: num(r.sessions), visitors: num(r.visitors) });
   return out as Record<Table, { value: string; sessions: number; visitors: number }[]>;

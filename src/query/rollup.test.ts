@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ROLLUP_TABLE } from '../core/rollup.js';
+import type { LakeRow } from '../core/schema.js';
+import { createQueryEngine, type QueryEngine } from './index.js';
+import { FakeSnapshots, FakeTail, TestLake, lakeRow, silentLogger } from './testkit.js';
+
+const NOW = Date.parse('2026-11-27T12:00:00Z');
+
+/** Two closed days (25th, 26th) and today (27th), a few events each, in Parquet files. */
+async function fixture() {
+  const lake = await TestLake.create();
+  const tail = new FakeTail();
+  const snapshots = new FakeSnapshots();
+  const row = (ts: string, type: string, n: number): LakeRow =>
+    lakeRow({ event_id: `e-${ts}-${n}`, ts, event_type: type, site_id: 's', session_id: `sess-${ts.slice(0, 10)}`, anonymous_id: 'v1' });
+  const days = {
+    '2026-11-25': [row('2026-11-25T10:00:00.000Z', 'page_view', 1), row('2026-11-25T10:00:05.000Z', 'click', 2)],
+    '2026-11-26': [row('2026-11-26T08:00:00.000Z', 'page_view', 1), row('2026-11-26T08:01:00.000Z', 'page_view', 2), row('2026-11-26T08:02:00.000Z', 'scroll', 3)],
+    '2026-11-27': [row('2026-11-27T09:00:00.000Z', 'page_view', 1)],
+  };
+  const files = { '2026-11-25': await lake.writeFile(days['2026-11-25']), '2026-11-26': await lake.writeFile(days['2026-11-26']), '2026-11-27': await lake.writeFile(days['2026-11-27']) };
+  snapshots.snapshot = { generation: 1, checkpoint: null, files: Object.values(files) };
+  const open = (path: string | null, settleMs = 0) =>
+    createQueryEngine({
+      snapshots,
+      tail,
+      lakeDir: lake.lakeDir,
+      logger: silentLogger,
+      timeoutMs: 10_000,
+      maxRows: 1000,
+      memoryLimit: '256MB',
+      threads: 1,
+      clock: () => NOW,
+      rollup: { path, settleMs, intervalMs: 3_600_000 },
+    });
+  return { lake, tail, snapshots, files, row, open, path: join(lake.root, 'rollup', 'rollup.duckdb') };
+}
+
+async function storedDay(engine: QueryEngine, day: string): Promise<{ n: number; pv: number }> {
+  const r = await engine.queryInternal(`SELECT coalesce(sum(n), 0)::INTEGER AS n, coalesce(sum(pv), 0)::INTEGER AS pv FROM ${ROLLUP_TABLE} WHERE dt = $1::DATE`, [day]);
+  return { n: Number(r.rows[0]!.n), pv: Number(r.rows[0]!.pv) };
+}
+
+test('closed days are rolled up, today is not; a day whose data changed is left out until it is rolled up again', async () => {
+  const fx = await fixture();
+  const engine = await fx.open(null);
+  try {
+    await engine.rollup!.catchUp();
+    assert.deepEqual([...(await engine.rollupDays!('2026-11-25', '2026-11-27'))].sort(), ['2026-11-25', '2026-11-26']);
+    assert.deepEqual(await storedDay(engine, '2026-11-25'), { n: 2, pv: 1 });
+    assert.deepEqual(await storedDay(engine, '2026-11-26'), { n: 3, pv: 2 });
+    assert.deepEqual(await storedDay(engine, '2026-11-27'), { n: 0, pv: 0 }, 'today is not closed');
+
+    // A late event of the 25th reaches the buffer tail: the 25th's stored rows are no longer its data.
+    fx.tail.append(fx.row('2026-11-25T23:59:00.000Z', 'page_view', 9));
+    assert.deepEqual([...(await engine.rollupDays!('2026-11-25', '2026-11-27'))], ['2026-11-26']);
+    assert.equal(await engine.rollup!.catchUp(), 1);
+    assert.deepEqual([...(await engine.rollupDays!('2026-11-25', '2026-11-27'))].sort(), ['2026-11-25', '2026-11-26']);
+    assert.deepEqual(await storedDay(engine, '2026-11-25'), { n: 3, pv: 2 });
+
+    // Retention drops the 25th from the lake (a new generation without its file): its rows go too.
+    fx.snapshots.snapshot = { generation: 2, checkpoint: null, files: [fx.files['2026-11-26'], fx.files['2026-11-27']] };
+    fx.tail.trim(Number.MAX_SAFE_INTEGER);
+    await engine.rollup!.catchUp();
+    assert.deepEqual([...(await engine.rollupDays!('2026-11-25', '2026-11-27'))], ['2026-11-26']);
+    assert.deepEqual(await storedDay(engine, '2026-11-25'), { n: 0, pv: 0 });
+  } finally {
+    await engine.close();
+    await fx.lake.cleanup();
+  }
+});
+
+test('a day is rolled up only settleMs after its end', async () => {
+  const fx = await fixture();
+  // 13 h: the 26th ended 12 h before NOW, so only the 25th is settled.
+  const engine = await fx.open(null, 13 * 3_600_000);
+  try {
+    await engine.rollup!.catchUp();
+    assert.deepEqual([...(await engine.rollupDays!('2026-11-25', '2026-11-27'))], ['2026-11-25']);
+  } finally {
+    await engine.close();
+    await fx.lake.cleanup();
+  }
+});
+
+test('a restart reuses the rollup file; a damaged file is deleted and rebuilt', async () => {
+  const fx = await fixture();
+  try {
+    let engine = await fx.open(fx.path);
+    await engine.rollup!.catchUp();
+    await engine.close();
+
+    engine = await fx.open(fx.path);
+    assert.equal((await engine.rollupDays!('2026-11-25', '2026-11-27')).size, 2, 'the stored days are reused at once');
+    assert.equal(await engine.rollup!.catchUp(), 0, 'nothing to rebuild');
+    // User SQL may read the rollup (it holds nothing the lake does not) but cannot change it.
+    assert.equal((await engine.query(`SELECT count(*) AS n FROM ${ROLLUP_TABLE}`)).rows[0]!.n, 2);
+    await assert.rejects(engine.query(`DELETE FROM ${ROLLUP_TABLE}`), { code: 'CLK_ERR_QUERY_NOT_READ_ONLY' });
+    await engine.close();
+
+    await writeFile(fx.path, 'not a duckdb file '.repeat(1000));
+    engine = await fx.open(fx.path);
+    assert.equal((await engine.rollupDays!('2026-11-25', '2026-11-27')).size, 0);
+    assert.equal(await engine.rollup!.catchUp(), 2);
+    assert.deepEqual(await storedDay(engine, '2026-11-26'), { n: 3, pv: 2 });
+    await engine.close();
+  } finally {
+    await fx.lake.cleanup();
+  }
+});

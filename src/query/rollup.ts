@@ -1,0 +1,200 @@
+import { rm } from 'node:fs/promises';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { Gauge, type Registry } from 'prom-client';
+import type { Clock, Logger } from '../core/ports.js';
+import { INTERACTIONS_TABLE, ROLLUP_TABLE, ROLLUP_VERSION, interactionsSelectSql, rollupSelectSql } from '../core/rollup.js';
+import { sqlString } from './sandbox.js';
+
+/**
+ * Keeps the dashboards' rollup (core/rollup.ts) of every closed UTC day: a day is rolled up once its end is
+ * `settleMs` past, and rolled up again whenever its data fingerprint changes (a late event, a compaction, retention,
+ * forget). Runs in the background (start: at once, then every intervalMs; one build at a time), never in a request.
+ *
+ * Design constraints:
+ * - A day's rows are used only while their fingerprint equals the day's current one (days()), so a changed day is
+ *   computed from `events` by the dashboards until it is rolled up again: answers are never older than the data.
+ * - A build is one transaction (delete the day's rows, insert the new ones, record the fingerprint), committed only
+ *   if the day's fingerprint was the same before and after it, so the rows always belong to the fingerprint stored.
+ * - Stored in `<path>` (a DuckDB file attached as `rollup`, so a restart reuses it) or in memory (path null). A file
+ *   that cannot be opened (another DuckDB version, damage) is deleted and rebuilt: it holds nothing else.
+ */
+export interface RollupOptions {
+  /** The DuckDB file, or null for an in-memory rollup. */
+  readonly path: string | null;
+  /** A day is rolled up once its end is this long past (default 10 minutes). */
+  readonly settleMs?: number;
+  /** How often to look for days to roll up (default 30 s). */
+  readonly intervalMs?: number;
+}
+
+export interface RollupKeeperDeps extends RollupOptions {
+  readonly instance: DuckDBInstance;
+  readonly dayFingerprints: (fromDay: string | null, toDay: string | null) => Promise<ReadonlyMap<string, string>>;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  readonly registry?: Registry;
+}
+
+export interface RollupKeeper {
+  /** Days in [fromDay, toDay] whose rollup rows are the current data of that day. */
+  days(fromDay: string, toDay: string): Promise<ReadonlySet<string>>;
+  /** Rolls up every closed day that is missing or changed; returns the days built. Single flight. */
+  catchUp(): Promise<number>;
+  start(): void;
+  close(): Promise<void>;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Attaches the rollup database as `rollup` (sandbox.ts calls it before it locks the configuration). */
+export async function attachRollup(conn: DuckDBConnection, path: string | null, logger?: Logger): Promise<void> {
+  const attach = () => conn.run(`ATTACH ${sqlString(path ?? ':memory:')} AS rollup`);
+  try {
+    await attach();
+  } catch (err) {
+    if (path === null) throw err;
+    logger?.warn({ err, path }, 'the rollup database could not be opened; deleting it (it is rebuilt from the lake)');
+    await rm(path, { force: true });
+    await rm(`${path}.wal`, { force: true });
+    await attach();
+  }
+}
+
+/** Creates the rollup's tables (once the `events` view exists: the rollup's columns are those of its SELECT). */
+export async function prepareRollupTables(conn: DuckDBConnection): Promise<void> {
+  await conn.run(`CREATE TABLE IF NOT EXISTS rollup.days (dt DATE PRIMARY KEY, fingerprint VARCHAR NOT NULL, version INTEGER NOT NULL)`);
+  await conn.run(`CREATE TABLE IF NOT EXISTS ${ROLLUP_TABLE} AS ${rollupSelectSql('FALSE')}`);
+  await conn.run(`CREATE TABLE IF NOT EXISTS ${INTERACTIONS_TABLE} AS ${interactionsSelectSql('FALSE')}`);
+  const stale = await conn.runAndReadAll(`SELECT count(*)::INTEGER FROM rollup.days WHERE version <> ${ROLLUP_VERSION}`);
+  if (Number(stale.getRows()[0]?.[0] ?? 0) > 0) {
+    // Another rollup version: start over (CREATE OR REPLACE, the columns may differ).
+    await conn.run(`DELETE FROM rollup.days`);
+    await conn.run(`CREATE OR REPLACE TABLE ${ROLLUP_TABLE} AS ${rollupSelectSql('FALSE')}`);
+    await conn.run(`CREATE OR REPLACE TABLE ${INTERACTIONS_TABLE} AS ${interactionsSelectSql('FALSE')}`);
+  }
+}
+
+export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<RollupKeeper> {
+  const logger = deps.logger.child({ component: 'rollup' });
+  const clock = deps.clock ?? Date.now;
+  const settleMs = deps.settleMs ?? 10 * 60_000;
+  const intervalMs = deps.intervalMs ?? 30_000;
+  const conn = await deps.instance.connect();
+  const stored = new Map<string, string>();
+  for (const row of (await conn.runAndReadAll(`SELECT strftime(dt, '%Y-%m-%d'), fingerprint FROM rollup.days`)).getRows()) {
+    stored.set(String(row[0]), String(row[1]));
+  }
+  const gauges = rollupGauges(deps.registry);
+  gauges.days.set(stored.size);
+  let closed = false;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<number> | null = null;
+
+  async function inTransaction(work: () => Promise<boolean>): Promise<boolean> {
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      const keep = await work();
+      await conn.run(keep ? 'COMMIT' : 'ROLLBACK');
+      return keep;
+    } catch (err) {
+      await conn.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async function drop(day: string): Promise<void> {
+    await inTransaction(async () => {
+      await conn.run(`DELETE FROM ${ROLLUP_TABLE} WHERE dt = ${sqlString(day)}::DATE`);
+      await conn.run(`DELETE FROM ${INTERACTIONS_TABLE} WHERE dt = ${sqlString(day)}::DATE`);
+      await conn.run(`DELETE FROM rollup.days WHERE dt = ${sqlString(day)}::DATE`);
+      return true;
+    });
+    stored.delete(day);
+  }
+
+  async function build(day: string, print: string): Promise<boolean> {
+    const d = `${sqlString(day)}::DATE`;
+    const kept = await inTransaction(async () => {
+      await conn.run(`DELETE FROM ${ROLLUP_TABLE} WHERE dt = ${d}`);
+      // Sorted by site so that a tile's scan skips the row groups of other sites.
+      await conn.run(`INSERT INTO ${ROLLUP_TABLE} ${rollupSelectSql(`dt = ${d}`)} ORDER BY site_id, hour`);
+      await conn.run(`DELETE FROM ${INTERACTIONS_TABLE} WHERE dt = ${d}`);
+      await conn.run(`INSERT INTO ${INTERACTIONS_TABLE} ${interactionsSelectSql(`dt = ${d}`)} ORDER BY site_id, event_type, ts`);
+      await conn.run(`DELETE FROM rollup.days WHERE dt = ${d}`);
+      await conn.run(`INSERT INTO rollup.days VALUES (${d}, ${sqlString(print)}, ${ROLLUP_VERSION})`);
+      return (await deps.dayFingerprints(day, day)).get(day) === print;
+    });
+    if (kept) stored.set(day, print);
+    return kept;
+  }
+
+  async function run(): Promise<number> {
+    const prints = await deps.dayFingerprints(null, null);
+    const settled = new Date(Math.floor((clock() - settleMs) / DAY_MS) * DAY_MS - DAY_MS).toISOString().slice(0, 10);
+    for (const day of [...stored.keys()]) if (!prints.has(day) && !closed) await drop(day); // retention or forget
+    const todo = [...prints.keys()].filter((d) => d !== '*' && d <= settled && stored.get(d) !== prints.get(d)).sort().reverse();
+    gauges.pending.set(todo.length);
+    let built = 0;
+    for (const day of todo) {
+      if (closed) break;
+      const started = performance.now();
+      if (await build(day, prints.get(day)!)) {
+        built++;
+        logger.debug({ day, ms: Math.round(performance.now() - started) }, 'rolled up a day');
+      }
+      gauges.pending.dec();
+      gauges.days.set(stored.size);
+    }
+    gauges.days.set(stored.size);
+    if (built > 0) logger.info({ days: built, stored: stored.size }, 'dashboard rollup brought up to date');
+    return built;
+  }
+
+  function catchUp(): Promise<number> {
+    if (closed) return Promise.resolve(0);
+    running ??= run().finally(() => {
+      running = null;
+    });
+    return running;
+  }
+
+  function tick(): void {
+    catchUp()
+      .catch((err: unknown) => logger.warn({ err }, 'could not bring the dashboard rollup up to date; retrying later'))
+      .finally(() => {
+        if (!closed) timer = setTimeout(tick, intervalMs).unref();
+      });
+  }
+
+  return {
+    async days(fromDay, toDay) {
+      const out = new Set<string>();
+      if (stored.size === 0) return out;
+      const prints = await deps.dayFingerprints(fromDay, toDay);
+      for (const [day, print] of prints) if (stored.get(day) === print) out.add(day);
+      return out;
+    },
+    catchUp,
+    start() {
+      if (timer === null && !closed) timer = setTimeout(tick, 0).unref();
+    },
+    async close() {
+      closed = true;
+      if (timer !== null) clearTimeout(timer);
+      if (running !== null) {
+        conn.interrupt();
+        await running.catch(() => undefined);
+      }
+      conn.closeSync();
+    },
+  };
+}
+
+function rollupGauges(registry?: Registry): { days: Gauge; pending: Gauge } {
+  const registers = registry ? [registry] : [];
+  const get = (name: string, help: string) => (registry?.getSingleMetric(name) as Gauge | undefined) ?? new Gauge({ name, help, registers });
+  return {
+    days: get('clicklake_query_rollup_days', 'Closed days whose dashboard rollup is stored'),
+    pending: get('clicklake_query_rollup_pending_days', 'Closed days waiting to be rolled up (new or changed)'),
+  };
+}

@@ -1,0 +1,88 @@
+import type { SqlParam, SqlRunner } from '../core/ports.js';
+import { INTERACTIONS_TABLE, INTERACTION_COLUMNS, ROLLUP_DIMENSIONS, ROLLUP_TABLE, eventRowsSql, interactionsSelectSql, rollupSelectSql } from '../core/rollup.js';
+import { eventScope, filterSql, type Scope, type StatsQuery } from './params.js';
+
+/**
+ * The rollup rows (core/rollup.ts) of a tile's site and range, for the tiles that answer from them: the stored rows
+ * of every whole UTC day of the range the runner's rollup covers, and the same rows computed on the fly from
+ * `events` for the rest (days not rolled up yet or changed since, today, the partial first and last day of an
+ * instant range). So the answer is the one `events` gives, only cheaper. Each row gets the filter match flag `m`.
+ *
+ * When the rollup cannot answer (the runner keeps none, or a filter is on a column the rollup does not group by:
+ * event name or type), the rows are one per event (core/rollup.ts eventRowsSql), so each tile has one SQL either way.
+ */
+const DAY_MS = 86_400_000;
+
+export function rollupAnswers(sql: SqlRunner, q: StatsQuery): boolean {
+  return sql.rollupDays !== undefined && q.filters.every((f) => (ROLLUP_DIMENSIONS as readonly string[]).includes(f.column));
+}
+
+/** Whole UTC days inside [from, to), first to last (YYYY-MM-DD). */
+function wholeDays(fromIso: string, toIso: string): string[] {
+  const first = Math.ceil(Date.parse(fromIso) / DAY_MS) * DAY_MS;
+  const out: string[] = [];
+  for (let t = first; t + DAY_MS <= Date.parse(toIso); t += DAY_MS) out.push(new Date(t).toISOString().slice(0, 10));
+  return out;
+}
+
+/** The rolled-up whole days of q's range, and whether they are all of it (nothing to read from `events`). */
+async function coveredDays(sql: SqlRunner, q: StatsQuery): Promise<{ days: string[]; all: boolean }> {
+  const whole = wholeDays(q.from, q.to);
+  if (whole.length === 0 || sql.rollupDays === undefined) return { days: [], all: false };
+  const covered = await sql.rollupDays(whole[0]!, whole[whole.length - 1]!);
+  const days = whole.filter((d) => covered.has(d));
+  const exact = whole[0] === q.from.slice(0, 10) && Date.parse(q.to) === Date.parse(`${whole[whole.length - 1]}T00:00:00Z`) + DAY_MS;
+  return { days, all: exact && days.length === whole.length };
+}
+
+/**
+ * Stored rows of `table` for the covered days UNION ALL `live(where)` over `events` for the rest of q's range;
+ * parameters $<prefix>site, $<prefix>c0... and (when `events` is read) eventScope's.
+ */
+async function storedAndLive(
+  sql: SqlRunner,
+  q: StatsQuery,
+  prefix: string,
+  table: string,
+  live: (where: string) => string,
+): Promise<{ sql: string; params: Record<string, SqlParam> }> {
+  const { days, all } = await coveredDays(sql, q);
+  const range = eventScope(q, undefined, { filters: false, prefix });
+  const params: Record<string, SqlParam> = { [`${prefix}site`]: q.site };
+  days.forEach((d, i) => (params[`${prefix}c${i}`] = d));
+  const list = days.map((_, i) => `$${prefix}c${i}::DATE`).join(', ');
+  // BETWEEN lets the scan skip row groups by their dt range (an IN list of many values becomes a join that does not).
+  const span = days.length === 0 ? '' : `dt BETWEEN $${prefix}c0::DATE AND $${prefix}c${days.length - 1}::DATE AND `;
+  const stored = `SELECT * FROM ${table} WHERE site_id = $${prefix}site AND ${span}dt IN (${list})`;
+  // All of the range rolled up: nothing to read from `events` (even a fully pruned scan of the view costs a plan over
+  // every file of the lake).
+  if (all) return { sql: stored, params };
+  Object.assign(params, range.params);
+  const rest = live(days.length === 0 ? range.sql : `${range.sql} AND dt NOT IN (${list})`);
+  return { sql: days.length === 0 ? rest : `${stored} UNION ALL ${rest}`, params };
+}
+
+/**
+ * `SELECT <rollup columns>, m FROM ...` for q's site over [q.from, q.to); parameter names start with `prefix` (two
+ * periods can share a statement).
+ */
+export async function rollupRows(sql: SqlRunner, q: StatsQuery, prefix = 'r_'): Promise<Scope> {
+  const f = filterSql(q.filters, undefined, `${prefix}f`);
+  if (!rollupAnswers(sql, q)) {
+    const scope = eventScope(q, undefined, { filters: false, prefix });
+    return { sql: eventRowsSql(scope.sql, f.sql || 'TRUE'), params: { ...scope.params, ...f.params } };
+  }
+  const rows = await storedAndLive(sql, q, prefix, ROLLUP_TABLE, rollupSelectSql);
+  return { sql: `SELECT *, ${f.sql || 'TRUE'} AS m FROM (${rows.sql})`, params: { ...rows.params, ...f.params } };
+}
+
+/**
+ * A stand-in for `events` in the tiles that read only interaction events (clicks, click-map, custom events): the
+ * columns INTERACTION_COLUMNS of q's site and range, from the rollup's interactions table for the covered days and
+ * from `events` for the rest. The tile still applies its own scope (eventScope) and event types on top.
+ */
+export async function interactionEvents(sql: SqlRunner, q: StatsQuery, prefix = 'i_'): Promise<Scope> {
+  if (sql.rollupDays === undefined) return { sql: 'SELECT * FROM events', params: {} };
+  const rows = await storedAndLive(sql, q, prefix, INTERACTIONS_TABLE, interactionsSelectSql);
+  return { sql: `SELECT ${INTERACTION_COLUMNS.join(', ')} FROM (${rows.sql})`, params: rows.params };
+}
