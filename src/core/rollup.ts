@@ -114,3 +114,29 @@ export function interactionsSelectSql(where: string): string {
     `WHERE (${where}) AND event_type IS NOT NULL AND event_type NOT IN (${types}) AND is_bot IS NOT TRUE`
   );
 }
+
+/**
+ * Two more tables derived from the rollup rows, for the overview without filters (the dashboards' first screen):
+ * - SESSIONS_TABLE: per (site, day, session, visitor) the page views, interactions and first and last event time,
+ *   about one row per session and day, so a range's sessions re-aggregate from a third of the rollup rows;
+ * - BUCKETS_TABLE: per (site, day, hour) and per (site, day) (hour = -1) the distinct visitors and sessions and the
+ *   page views: the trend's points, which are not sums of smaller parts.
+ * `rows` is a SELECT of rollup rows (the stored ones of a day, or rollupSelectSql over `events`).
+ */
+export const SESSIONS_TABLE = 'rollup.sessions';
+export const BUCKETS_TABLE = 'rollup.buckets';
+
+export function sessionsFromRowsSql(rows: string): string {
+  return (
+    `SELECT site_id, dt, sid, vid, sum(pv)::INTEGER AS pv, sum(active)::INTEGER AS active, min(t_min) AS t_min, max(t_max) AS t_max ` +
+    `FROM (${rows}) GROUP BY site_id, dt, sid, vid`
+  );
+}
+
+export function bucketsFromRowsSql(rows: string): string {
+  return (
+    `SELECT site_id, dt, coalesce(hour, -1)::INTEGER AS hour, count(DISTINCT vid)::INTEGER AS visitors, ` +
+    `count(DISTINCT sid)::INTEGER AS sessions, sum(pv)::INTEGER AS page_views ` +
+    `FROM (${rows}) GROUP BY GROUPING SETS ((site_id, dt), (site_id, dt, hour))`
+  );
+}

@@ -230,6 +230,9 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
     }
   }
 
+  /** A file's path inside the lake dir: fingerprints then survive a move of the data dir (the rollup is kept). */
+  const lakeKey = (path: string) => (path.startsWith(sandbox.lakeDir) ? path.slice(sandbox.lakeDir.length) : path);
+
   /** SqlRunner.dataFingerprint: files of days [fromDay, toDay] and their hot payload counts, after a refresh. */
   async function dataFingerprint(fromDay: string | null, toDay: string | null): Promise<string> {
     await refreshOrFail();
@@ -238,7 +241,7 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
     const hash = createHash('sha256');
     for (const f of files.map((x) => x.path).sort()) {
       const day = /[\\/]dt=(\d{4}-\d{2}-\d{2})[\\/]/.exec(f)?.[1];
-      if (day === undefined || inRange(day)) hash.update(f).update('\n'); // a path without dt= counts for every range
+      if (day === undefined || inRange(day)) hash.update(lakeKey(f)).update('\n'); // a path without dt= counts for every range
     }
     for (const [day, n] of [...hotByDay.entries()].sort()) if (day === '?' || inRange(day)) hash.update(`hot ${day} ${n}\n`);
     return hash.digest('base64url');
@@ -257,8 +260,8 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
     };
     for (const f of files) {
       const day = /[\\/]dt=(\d{4}-\d{2}-\d{2})[\\/]/.exec(f.path)?.[1];
-      if (day === undefined) add('*', f.path);
-      else if (inRange(day)) add(day, f.path);
+      if (day === undefined) add('*', lakeKey(f.path));
+      else if (inRange(day)) add(day, lakeKey(f.path));
     }
     for (const [day, n] of hotByDay) {
       if (day === '?') add('*', `hot ${n}`);

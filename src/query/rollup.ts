@@ -2,7 +2,17 @@ import { rm } from 'node:fs/promises';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { Gauge, type Registry } from 'prom-client';
 import type { Clock, Logger } from '../core/ports.js';
-import { INTERACTIONS_TABLE, ROLLUP_TABLE, ROLLUP_VERSION, interactionsSelectSql, rollupSelectSql } from '../core/rollup.js';
+import {
+  BUCKETS_TABLE,
+  INTERACTIONS_TABLE,
+  ROLLUP_TABLE,
+  ROLLUP_VERSION,
+  SESSIONS_TABLE,
+  bucketsFromRowsSql,
+  interactionsSelectSql,
+  rollupSelectSql,
+  sessionsFromRowsSql,
+} from '../core/rollup.js';
 import { sqlString } from './sandbox.js';
 
 /**
@@ -45,6 +55,8 @@ export interface RollupKeeper {
 }
 
 const DAY_MS = 86_400_000;
+/** The tables a day's build replaces. */
+const TABLES = [ROLLUP_TABLE, INTERACTIONS_TABLE, SESSIONS_TABLE, BUCKETS_TABLE];
 
 /** Attaches the rollup database as `rollup` (sandbox.ts calls it before it locks the configuration). */
 export async function attachRollup(conn: DuckDBConnection, path: string | null, logger?: Logger): Promise<void> {
@@ -65,12 +77,16 @@ export async function prepareRollupTables(conn: DuckDBConnection): Promise<void>
   await conn.run(`CREATE TABLE IF NOT EXISTS rollup.days (dt DATE PRIMARY KEY, fingerprint VARCHAR NOT NULL, version INTEGER NOT NULL)`);
   await conn.run(`CREATE TABLE IF NOT EXISTS ${ROLLUP_TABLE} AS ${rollupSelectSql('FALSE')}`);
   await conn.run(`CREATE TABLE IF NOT EXISTS ${INTERACTIONS_TABLE} AS ${interactionsSelectSql('FALSE')}`);
+  await conn.run(`CREATE TABLE IF NOT EXISTS ${SESSIONS_TABLE} AS ${sessionsFromRowsSql(`SELECT * FROM ${ROLLUP_TABLE} WHERE FALSE`)}`);
+  await conn.run(`CREATE TABLE IF NOT EXISTS ${BUCKETS_TABLE} AS ${bucketsFromRowsSql(`SELECT * FROM ${ROLLUP_TABLE} WHERE FALSE`)}`);
   const stale = await conn.runAndReadAll(`SELECT count(*)::INTEGER FROM rollup.days WHERE version <> ${ROLLUP_VERSION}`);
   if (Number(stale.getRows()[0]?.[0] ?? 0) > 0) {
     // Another rollup version: start over (CREATE OR REPLACE, the columns may differ).
     await conn.run(`DELETE FROM rollup.days`);
     await conn.run(`CREATE OR REPLACE TABLE ${ROLLUP_TABLE} AS ${rollupSelectSql('FALSE')}`);
     await conn.run(`CREATE OR REPLACE TABLE ${INTERACTIONS_TABLE} AS ${interactionsSelectSql('FALSE')}`);
+    await conn.run(`CREATE OR REPLACE TABLE ${SESSIONS_TABLE} AS ${sessionsFromRowsSql(`SELECT * FROM ${ROLLUP_TABLE} WHERE FALSE`)}`);
+    await conn.run(`CREATE OR REPLACE TABLE ${BUCKETS_TABLE} AS ${bucketsFromRowsSql(`SELECT * FROM ${ROLLUP_TABLE} WHERE FALSE`)}`);
   }
 }
 
@@ -104,8 +120,7 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
 
   async function drop(day: string): Promise<void> {
     await inTransaction(async () => {
-      await conn.run(`DELETE FROM ${ROLLUP_TABLE} WHERE dt = ${sqlString(day)}::DATE`);
-      await conn.run(`DELETE FROM ${INTERACTIONS_TABLE} WHERE dt = ${sqlString(day)}::DATE`);
+      for (const table of TABLES) await conn.run(`DELETE FROM ${table} WHERE dt = ${sqlString(day)}::DATE`);
       await conn.run(`DELETE FROM rollup.days WHERE dt = ${sqlString(day)}::DATE`);
       return true;
     });
@@ -115,11 +130,13 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
   async function build(day: string, print: string): Promise<boolean> {
     const d = `${sqlString(day)}::DATE`;
     const kept = await inTransaction(async () => {
-      await conn.run(`DELETE FROM ${ROLLUP_TABLE} WHERE dt = ${d}`);
+      for (const table of TABLES) await conn.run(`DELETE FROM ${table} WHERE dt = ${d}`);
       // Sorted by site so that a tile's scan skips the row groups of other sites.
       await conn.run(`INSERT INTO ${ROLLUP_TABLE} ${rollupSelectSql(`dt = ${d}`)} ORDER BY site_id, hour`);
-      await conn.run(`DELETE FROM ${INTERACTIONS_TABLE} WHERE dt = ${d}`);
       await conn.run(`INSERT INTO ${INTERACTIONS_TABLE} ${interactionsSelectSql(`dt = ${d}`)} ORDER BY site_id, event_type, ts`);
+      const rows = `SELECT * FROM ${ROLLUP_TABLE} WHERE dt = ${d}`;
+      await conn.run(`INSERT INTO ${SESSIONS_TABLE} ${sessionsFromRowsSql(rows)} ORDER BY site_id`);
+      await conn.run(`INSERT INTO ${BUCKETS_TABLE} ${bucketsFromRowsSql(rows)} ORDER BY site_id, hour`);
       await conn.run(`DELETE FROM rollup.days WHERE dt = ${d}`);
       await conn.run(`INSERT INTO rollup.days VALUES (${d}, ${sqlString(print)}, ${ROLLUP_VERSION})`);
       return (await deps.dayFingerprints(day, day)).get(day) === print;

@@ -1,5 +1,17 @@
 import type { SqlParam, SqlRunner } from '../core/ports.js';
-import { INTERACTIONS_TABLE, INTERACTION_COLUMNS, ROLLUP_DIMENSIONS, ROLLUP_TABLE, eventRowsSql, interactionsSelectSql, rollupSelectSql } from '../core/rollup.js';
+import {
+  BUCKETS_TABLE,
+  INTERACTIONS_TABLE,
+  INTERACTION_COLUMNS,
+  ROLLUP_DIMENSIONS,
+  ROLLUP_TABLE,
+  SESSIONS_TABLE,
+  bucketsFromRowsSql,
+  eventRowsSql,
+  interactionsSelectSql,
+  rollupSelectSql,
+  sessionsFromRowsSql,
+} from '../core/rollup.js';
 import { eventScope, filterSql, type Scope, type StatsQuery } from './params.js';
 
 /**
@@ -45,8 +57,9 @@ async function storedAndLive(
   prefix: string,
   table: string,
   live: (where: string) => string,
+  covered?: { days: string[]; all: boolean },
 ): Promise<{ sql: string; params: Record<string, SqlParam> }> {
-  const { days, all } = await coveredDays(sql, q);
+  const { days, all } = covered ?? (await coveredDays(sql, q));
   const range = eventScope(q, undefined, { filters: false, prefix });
   const params: Record<string, SqlParam> = { [`${prefix}site`]: q.site };
   days.forEach((d, i) => (params[`${prefix}c${i}`] = d));
@@ -85,4 +98,20 @@ export async function interactionEvents(sql: SqlRunner, q: StatsQuery, prefix = 
   if (sql.rollupDays === undefined) return { sql: 'SELECT * FROM events', params: {} };
   const rows = await storedAndLive(sql, q, prefix, INTERACTIONS_TABLE, interactionsSelectSql);
   return { sql: `SELECT ${INTERACTION_COLUMNS.join(', ')} FROM (${rows.sql})`, params: rows.params };
+}
+
+/**
+ * For the overview without filters: the per-(day, session) rows and the trend buckets (core/rollup.ts SESSIONS_TABLE,
+ * BUCKETS_TABLE) of q's site and range, stored for the covered days and derived from `events` for the rest. Null
+ * when there are filters or no rollup (the overview then reads rollupRows()).
+ */
+export async function sessionSources(sql: SqlRunner, q: StatsQuery, prefix: string): Promise<{ sessions: Scope; buckets: Scope } | null> {
+  if (q.filters.length > 0 || sql.rollupDays === undefined) return null;
+  // One set of covered days for both (they share the parameters $<prefix>c0...).
+  const covered = await coveredDays(sql, q);
+  const [sessions, buckets] = await Promise.all([
+    storedAndLive(sql, q, prefix, SESSIONS_TABLE, (where) => sessionsFromRowsSql(rollupSelectSql(where)), covered),
+    storedAndLive(sql, q, prefix, BUCKETS_TABLE, (where) => bucketsFromRowsSql(rollupSelectSql(where)), covered),
+  ]);
+  return { sessions, buckets };
 }

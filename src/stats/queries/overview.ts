@@ -1,6 +1,6 @@
 import type { SqlRunner } from '../../core/ports.js';
 import { bucketOf, previousPeriod, rangeDays, type NamedQuery, type StatsQuery } from '../params.js';
-import { rollupRows } from '../rollup.js';
+import { rollupRows, sessionSources } from '../rollup.js';
 import { bucketStarts, mergeParams, num, ratio, round } from '../sql.js';
 
 /**
@@ -72,6 +72,36 @@ FROM e LEFT JOIN s ON s.cur = e.cur
 UNION ALL
 SELECT 'trend', cur, b, visitors, page_views, sessions, NULL, NULL, NULL FROM t`;
 
+/**
+ * The same answer without filters, from the per-(day, session) rows and the stored trend buckets (../rollup.ts
+ * sessionSources): sessions re-aggregate across days as above; visitors are distinct over the session rows (which
+ * keep the events without a session too, sid NULL); each trend point is its bucket's stored distinct counts.
+ */
+const unfilteredSql = (sessions: [string, string], buckets: [string, string], bucket: 'hour' | 'day') => `
+WITH ses AS MATERIALIZED (
+  SELECT sid, vid, pv, active, t_min, t_max, TRUE AS cur FROM (${sessions[0]})
+  UNION ALL SELECT sid, vid, pv, active, t_min, t_max, FALSE AS cur FROM (${sessions[1]})
+),
+sess AS (
+  SELECT cur, sid, sum(pv) AS pv, sum(active) AS active, epoch_ms(max(t_max)) - epoch_ms(min(t_min)) AS dur_ms
+  FROM ses WHERE sid IS NOT NULL GROUP BY cur, sid
+),
+v AS (SELECT cur, count(DISTINCT vid) AS visitors, sum(pv)::BIGINT AS page_views FROM ses GROUP BY cur),
+s AS (
+  SELECT cur, count(*) AS sessions, count_if(pv = 1 AND active = 0) AS bounces,
+    avg(dur_ms)::DOUBLE AS avg_dur_ms, sum(pv)::BIGINT AS session_pv
+  FROM sess GROUP BY cur
+),
+bk AS (
+  SELECT dt, hour, visitors, sessions, page_views, TRUE AS cur FROM (${buckets[0]})
+  UNION ALL SELECT dt, hour, visitors, sessions, page_views, FALSE AS cur FROM (${buckets[1]})
+)
+SELECT 'total' AS kind, v.cur, NULL::BIGINT AS b, v.visitors, v.page_views, s.sessions, s.bounces, s.avg_dur_ms, s.session_pv
+FROM v LEFT JOIN s ON s.cur = v.cur
+UNION ALL
+SELECT 'trend', cur, ${bucket === 'hour' ? 'CAST(epoch(dt) AS BIGINT) + hour * 3600' : 'CAST(epoch(dt) AS BIGINT)'}, visitors, page_views, sessions, NULL, NULL, NULL
+FROM bk WHERE ${bucket === 'hour' ? 'hour >= 0' : 'hour = -1'}`;
+
 function emptyTotals(): OverviewTotals {
   return { visitors: 0, sessions: 0, page_views: 0, bounce_rate: 0, avg_session_seconds: 0, views_per_session: 0 };
 }
@@ -79,8 +109,18 @@ function emptyTotals(): OverviewTotals {
 export async function overview(sql: SqlRunner, q: StatsQuery) {
   const prev = previousPeriod(q);
   const bucket = bucketOf(q);
-  const [cur, before] = await Promise.all([rollupRows(sql, q, 'c_'), rollupRows(sql, prev, 'p_')]);
-  const result = await sql.queryInternal(overviewSql(cur.sql, before.sql, bucket), mergeParams(cur.params, before.params), { maxRows: 100_000 });
+  const [fastCur, fastPrev] = await Promise.all([sessionSources(sql, q, 'c_'), sessionSources(sql, prev, 'p_')]);
+  let result;
+  if (fastCur !== null && fastPrev !== null) {
+    result = await sql.queryInternal(
+      unfilteredSql([fastCur.sessions.sql, fastPrev.sessions.sql], [fastCur.buckets.sql, fastPrev.buckets.sql], bucket),
+      mergeParams(fastCur.sessions.params, fastCur.buckets.params, fastPrev.sessions.params, fastPrev.buckets.params),
+      { maxRows: 100_000 },
+    );
+  } else {
+    const [cur, before] = await Promise.all([rollupRows(sql, q, 'c_'), rollupRows(sql, prev, 'p_')]);
+    result = await sql.queryInternal(overviewSql(cur.sql, before.sql, bucket), mergeParams(cur.params, before.params), { maxRows: 100_000 });
+  }
   const totals = { rows: result.rows.filter((r) => r.kind === 'total') };
   const trend = { rows: result.rows.filter((r) => r.kind === 'trend') };
   const current = emptyTotals();

@@ -1,11 +1,13 @@
 import type { SqlRunner } from '../../core/ports.js';
+import { ROLLUP_TABLE } from '../../core/rollup.js';
 import { rangeDays, type NamedQuery, type QueryContext } from '../params.js';
 import { num, str } from '../sql.js';
 
 /**
  * GET /api/sites: every site that has (non-bot) events, with its event count and last event time; most events first.
  * It reads the whole lake, so it is computed from per-day parts (partials.ts): per day and site the event count and
- * the last event time (microseconds), summed / maximised over the days. Only days whose data changed are re-read.
+ * the last event time (microseconds), summed / maximised over the days. Only days whose data changed are re-read,
+ * from the dashboards' rollup when it covers them.
  */
 const SITES_MAX = 1000;
 
@@ -39,15 +41,29 @@ async function direct(sql: SqlRunner): Promise<SiteRow[]> {
 /** More parts than a result may hold (engine maxRows): the caller answers directly instead. */
 class TruncatedParts extends Error {}
 
-/** Parts of `days` in one scan (dt is the hive partition column, so only those days' files are read). */
+/** Parts of `days`: from the rollup (core/rollup.ts) for the days it covers, the rest in one scan of `events`. */
 async function computeDays(sql: SqlRunner, days: readonly string[]): Promise<Map<string, DayPart>> {
+  const sorted = [...days].sort();
+  const covered = sql.rollupDays === undefined || sorted.length === 0 ? new Set<string>() : await sql.rollupDays(sorted[0]!, sorted[sorted.length - 1]!);
+  const rolled = sorted.filter((d) => covered.has(d));
+  const rest = sorted.filter((d) => !covered.has(d));
   // Bound constants (not a subquery), so hive partition pruning reads only those days' files.
-  const params = Object.fromEntries(days.map((d, i) => [`d${i}`, d]));
-  const result = await sql.queryInternal(
-    `SELECT strftime(dt, '%Y-%m-%d') AS day, site_id, count(*) AS events, epoch_us(max(ts)) AS last_us FROM events ` +
-      `WHERE dt IN (${days.map((_, i) => `$d${i}::DATE`).join(', ')}) AND is_bot IS NOT TRUE GROUP BY ALL`,
-    params,
-  );
+  const inList = (list: string[], p: string) => list.map((_, i) => `$${p}${i}::DATE`).join(', ');
+  const parts: string[] = [];
+  if (rolled.length > 0) {
+    parts.push(
+      `SELECT strftime(dt, '%Y-%m-%d') AS day, site_id, sum(n)::BIGINT AS events, epoch_us(max(t_max)) AS last_us FROM ${ROLLUP_TABLE} ` +
+        `WHERE dt IN (${inList(rolled, 'r')}) GROUP BY ALL`,
+    );
+  }
+  if (rest.length > 0) {
+    parts.push(
+      `SELECT strftime(dt, '%Y-%m-%d') AS day, site_id, count(*) AS events, epoch_us(max(ts)) AS last_us FROM events ` +
+        `WHERE dt IN (${inList(rest, 'd')}) AND is_bot IS NOT TRUE GROUP BY ALL`,
+    );
+  }
+  const params = { ...Object.fromEntries(rolled.map((d, i) => [`r${i}`, d])), ...Object.fromEntries(rest.map((d, i) => [`d${i}`, d])) };
+  const result = await sql.queryInternal(parts.join(' UNION ALL '), params);
   if (result.truncated) throw new TruncatedParts();
   const out = new Map<string, Map<string, SiteDay>>();
   for (const r of result.rows) {
