@@ -86,7 +86,7 @@ export interface QueryEngine extends SqlRunner {
   queryInternal(sql: string, params: QueryParams, options?: QueryOptions): Promise<QueryResult>;
   /** SqlRunner.dayFingerprints (always present here): day -> fingerprint of that day's files and hot rows. */
   dayFingerprints(fromDay: string | null, toDay: string | null): Promise<ReadonlyMap<string, string>>;
-  /** The rollup's keeper when options.rollup was given (tests and the bench wait on catchUp()). */
+  /** The rollup's keeper when options.rollup was given; the caller start()s it once the lake is loaded. */
   readonly rollup: RollupKeeper | null;
   /** Brings `events` up to date; query() calls it itself. */
   refresh(): Promise<void>;
@@ -282,7 +282,6 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.registry ? { registry: options.registry } : {}),
     });
-    rollup.start();
   }
   const keeper = rollup;
 

@@ -18,7 +18,8 @@ import { sqlString } from './sandbox.js';
 /**
  * Keeps the dashboards' rollup (core/rollup.ts) of every closed UTC day: a day is rolled up once its end is
  * `settleMs` past, and rolled up again whenever its data fingerprint changes (a late event, a compaction, retention,
- * forget). Runs in the background (start: at once, then every intervalMs; one build at a time), never in a request.
+ * forget). Runs in the background (start(): at once, then every intervalMs; one build at a time), never in a request.
+ * The composition root calls start() once the lake's snapshot is loaded (after the writer's recovery).
  *
  * Design constraints:
  * - A day's rows are used only while their fingerprint equals the day's current one (days()), so a changed day is
@@ -148,7 +149,9 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
   async function run(): Promise<number> {
     const prints = await deps.dayFingerprints(null, null);
     const settled = new Date(Math.floor((clock() - settleMs) / DAY_MS) * DAY_MS - DAY_MS).toISOString().slice(0, 10);
-    for (const day of [...stored.keys()]) if (!prints.has(day) && !closed) await drop(day); // retention or forget
+    // Days gone from the lake (retention, forget) leave the rollup. Not when the lake looks empty: that is also what a
+    // lake not loaded yet looks like, and keeping rows is harmless (a day's rows are used only under its fingerprint).
+    if (prints.size > 0) for (const day of [...stored.keys()]) if (!prints.has(day) && !closed) await drop(day);
     const todo = [...prints.keys()].filter((d) => d !== '*' && d <= settled && stored.get(d) !== prints.get(d)).sort().reverse();
     gauges.pending.set(todo.length);
     let built = 0;

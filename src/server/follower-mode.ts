@@ -95,6 +95,8 @@ export async function openFollowerPipeline(
     await Promise.all([events.stop(), failed.stop()]);
     throw err;
   }
+  // Until the first sync succeeds the snapshot answers 503, and the rollup keeper retries every 30 s.
+  query.rollup?.start();
   return {
     query,
     events,

@@ -93,6 +93,7 @@ async function assemble(
   opened.push(() => query.close());
   await writer.recover();
   writer.start();
+  query.rollup?.start(); // after recovery: the snapshot it reads is the lake's
   await failed.writer.recover();
   failed.writer.start();
   // forget (POST /api/admin/forget): stored user_ids are pseudonyms when privacy.pseudonymizeUserId is on.
