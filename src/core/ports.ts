@@ -156,7 +156,8 @@ export interface SqlRunner {
   dayFingerprints?(fromDay: string | null, toDay: string | null): Promise<ReadonlyMap<string, string>>;
   /**
    * When the runner keeps the dashboards' rollup (core/rollup.ts, table ROLLUP_TABLE): the UTC days in
-   * [fromDay, toDay] whose rollup rows are that day's current data. Other days must be computed from `events`.
+   * [fromDay, toDay] whose rollup rows are that day's current data, or that hold no data at all. Other days must be
+   * computed from `events`.
    */
   rollupDays?(fromDay: string, toDay: string): Promise<ReadonlySet<string>>;
 }

@@ -117,8 +117,9 @@ export function interactionsSelectSql(where: string): string {
 
 /**
  * Two more tables derived from the rollup rows, for the overview without filters (the dashboards' first screen):
- * - SESSIONS_TABLE: per (site, day, session, visitor) the page views, interactions and first and last event time,
- *   about one row per session and day, so a range's sessions re-aggregate from a third of the rollup rows;
+ * - SESSIONS_TABLE: per (site, day, session, visitor) the page views, interactions, first and last event and page
+ *   view time, and the entry page, exit page and entry sources (SESSION_SOURCES, NULL as '(none)') of that day's
+ *   part: about one row per session and day, so a range's sessions re-aggregate from a third of the rollup rows;
  * - BUCKETS_TABLE: per (site, day, hour) and per (site, day) (hour = -1) the distinct visitors and sessions and the
  *   page views: the trend's points, which are not sums of smaller parts.
  * `rows` is a SELECT of rollup rows (the stored ones of a day, or rollupSelectSql over `events`).
@@ -127,11 +128,20 @@ export const SESSIONS_TABLE = 'rollup.sessions';
 export const BUCKETS_TABLE = 'rollup.buckets';
 
 export function sessionsFromRowsSql(rows: string): string {
+  // Entry values: those of the row with the first page view (rows are per page and dimensions, so exact); NULL
+  // becomes '(none)' so that arg_min (which skips NULL values) still picks that row.
+  const entry = (expr: string, as: string) => `arg_min(coalesce(${expr}, '(none)'), pv_first) FILTER (WHERE pv > 0) AS ${as}`;
   return (
-    `SELECT site_id, dt, sid, vid, sum(pv)::INTEGER AS pv, sum(active)::INTEGER AS active, min(t_min) AS t_min, max(t_max) AS t_max ` +
+    `SELECT site_id, dt, sid, vid, sum(pv)::INTEGER AS pv, sum(active)::INTEGER AS active, min(t_min) AS t_min, max(t_max) AS t_max, ` +
+    `min(pv_first) AS pv_first, max(pv_last) AS pv_last, ${entry('page_path', 'entry_page')}, ` +
+    `arg_max(coalesce(page_path, '(none)'), pv_last) FILTER (WHERE pv > 0) AS exit_page, ` +
+    `${SESSION_SOURCES.map((c) => entry(c, c)).join(', ')} ` +
     `FROM (${rows}) GROUP BY site_id, dt, sid, vid`
   );
 }
+
+/** The entry values the sessions table keeps per (day, session): the sources tile's dimensions. */
+export const SESSION_SOURCES = ['referrer_host', 'channel', 'utm_source', 'utm_medium', 'utm_campaign'] as const;
 
 export function bucketsFromRowsSql(rows: string): string {
   return (

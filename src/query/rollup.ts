@@ -47,7 +47,7 @@ export interface RollupKeeperDeps extends RollupOptions {
 }
 
 export interface RollupKeeper {
-  /** Days in [fromDay, toDay] whose rollup rows are the current data of that day. */
+  /** Days in [fromDay, toDay] whose rollup rows are the current data of that day (a day without data included). */
   days(fromDay: string, toDay: string): Promise<ReadonlySet<string>>;
   /** Rolls up every closed day that is missing or changed; returns the days built. Single flight. */
   catchUp(): Promise<number>;
@@ -189,9 +189,13 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
   return {
     async days(fromDay, toDay) {
       const out = new Set<string>();
-      if (stored.size === 0) return out;
       const prints = await deps.dayFingerprints(fromDay, toDay);
-      for (const [day, print] of prints) if (stored.get(day) === print) out.add(day);
+      // A day without data is covered too: there is nothing to read for it (e.g. before a site's first event).
+      for (let t = Date.parse(`${fromDay}T00:00:00Z`); t <= Date.parse(`${toDay}T00:00:00Z`); t += DAY_MS) {
+        const day = new Date(t).toISOString().slice(0, 10);
+        const print = prints.get(day);
+        if (print === undefined || stored.get(day) === print) out.add(day);
+      }
       return out;
     },
     catchUp,

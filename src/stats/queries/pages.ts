@@ -1,6 +1,6 @@
 import type { SqlRunner, SqlValue } from '../../core/ports.js';
 import { type NamedQuery, rangeDays, type StatsQuery } from '../params.js';
-import { rollupRows } from '../rollup.js';
+import { rollupRows, sessionSources } from '../rollup.js';
 import { mergeParams, num, numOrNull, round, str } from '../sql.js';
 
 /**
@@ -15,7 +15,7 @@ import { mergeParams, num, numOrNull, round, str } from '../sql.js';
  * row's page views, scrolls and their times are those of one page) with the filter match flag `m`; the top table,
  * the scroll aggregates and the entry/exit pages all read it. `sr` = the rows of sessions with a matching row.
  */
-const pagesSql = (rows: string, filtered: boolean) => `
+const pagesSql = (rows: string, filtered: boolean, sessions: string | null) => `
 WITH r AS MATERIALIZED (
   SELECT coalesce(page_path, '(none)') AS page, sid, vid, pv, pv_first, pv_last, scrolls, engaged_ms, depth, m FROM (${rows})
 ),
@@ -36,9 +36,11 @@ per_page AS (
   SELECT page, sum(engaged_ms)::DOUBLE AS engaged_ms, avg(depth)::DOUBLE AS avg_depth FROM scrolls GROUP BY page
 ),
 s AS (
-  SELECT sid, arg_min(page, pv_first) AS entry, arg_max(page, pv_last) AS exit
-  FROM sr WHERE pv > 0
-  GROUP BY sid
+  ${
+    sessions === null
+      ? 'SELECT sid, arg_min(page, pv_first) AS entry, arg_max(page, pv_last) AS exit FROM sr WHERE pv > 0 GROUP BY sid'
+      : `SELECT sid, arg_min(entry_page, pv_first) AS entry, arg_max(exit_page, pv_last) AS exit FROM (${sessions}) WHERE sid IS NOT NULL AND pv > 0 GROUP BY sid`
+  }
 ),
 ends AS (
   SELECT * FROM (
@@ -53,8 +55,12 @@ UNION ALL
 SELECT kind, page, NULL, NULL, NULL, NULL, sessions FROM ends`;
 
 export async function pages(sql: SqlRunner, q: StatsQuery) {
-  const rows = await rollupRows(sql, q);
-  const result = await sql.queryInternal(pagesSql(rows.sql, q.filters.length > 0), mergeParams(rows.params, { limit: q.limit }));
+  // Without filters the entry and exit pages come from the per-(day, session) rows, which keep each day's.
+  const [rows, fast] = await Promise.all([rollupRows(sql, q), sessionSources(sql, q, 's_')]);
+  const result = await sql.queryInternal(
+    pagesSql(rows.sql, q.filters.length > 0, fast?.sessions.sql ?? null),
+    mergeParams(rows.params, fast?.sessions.params ?? {}, { limit: q.limit }),
+  );
   // UNION ALL keeps no order: sort as the SQL did (count DESC, page).
   const order = (a: Row, b: Row, key: string) => num(b[key]) - num(a[key]) || byteOrder(str(a.page), str(b.page));
   const table = (kind: string) =>

@@ -1,6 +1,6 @@
 import type { SqlRunner } from '../../core/ports.js';
 import { rangeDays, type NamedQuery, type StatsQuery } from '../params.js';
-import { rollupRows } from '../rollup.js';
+import { rollupRows, sessionSources } from '../rollup.js';
 import { mergeParams, num, str } from '../sql.js';
 
 /**
@@ -21,16 +21,9 @@ export const SOURCE_DIMENSIONS = {
 type Table = keyof typeof SOURCE_DIMENSIONS;
 const TABLES = Object.keys(SOURCE_DIMENSIONS) as Table[];
 
-// Over the rollup rows (../rollup.ts): a row's dimensions are those of its events, so the row holding a session's
-// first page view (least pv_first) carries the entry's values.
-const sourcesSql = (rows: string, filtered: boolean) => `
-WITH r AS MATERIALIZED (SELECT * FROM (${rows}) WHERE sid IS NOT NULL),
-s AS (
-  SELECT sid, arg_min(vid, pv_first) AS visitor,
-    ${TABLES.map((t) => `arg_min(coalesce(${SOURCE_DIMENSIONS[t]}, '(none)'), pv_first) AS ${t}`).join(',\n    ')}
-  FROM r WHERE pv > 0${filtered ? ' AND sid IN (SELECT sid FROM r WHERE m)' : ''}
-  GROUP BY sid
-),
+/** The tables from `s` (one row per session: visitor and entry values), most sessions first. */
+const tablesSql = (s: string) => `
+WITH s AS (${s}),
 u AS (
   ${TABLES.map((t) => `SELECT '${t}' AS dim, ${t} AS value, count(*) AS sessions, count(DISTINCT visitor) AS visitors FROM s GROUP BY ALL`).join('\n  UNION ALL ')}
 )
@@ -38,9 +31,26 @@ SELECT * FROM u
 QUALIFY row_number() OVER (PARTITION BY dim ORDER BY sessions DESC, value) <= $limit
 ORDER BY dim, sessions DESC, value`;
 
+// Over the rollup rows (../rollup.ts): a row's dimensions are those of its events, so the row holding a session's
+// first page view (least pv_first) carries the entry's values.
+const fromRowsSql = (rows: string, filtered: boolean) =>
+  `WITH r AS MATERIALIZED (SELECT * FROM (${rows}) WHERE sid IS NOT NULL) ` +
+  `SELECT sid, arg_min(vid, pv_first) AS visitor, ` +
+  `${TABLES.map((t) => `arg_min(coalesce(${SOURCE_DIMENSIONS[t]}, '(none)'), pv_first) AS ${t}`).join(', ')} ` +
+  `FROM r WHERE pv > 0${filtered ? ' AND sid IN (SELECT sid FROM r WHERE m)' : ''} GROUP BY sid`;
+
+// Without filters, over the per-(day, session) rows, which keep each day's entry values (already '(none)' for NULL).
+const fromSessionsSql = (sessions: string) =>
+  `SELECT sid, arg_min(vid, pv_first) AS visitor, ${TABLES.map((t) => `arg_min(${SOURCE_DIMENSIONS[t]}, pv_first) AS ${t}`).join(', ')} ` +
+  `FROM (${sessions}) WHERE sid IS NOT NULL AND pv > 0 GROUP BY sid`;
+
 export async function sources(sql: SqlRunner, q: StatsQuery) {
-  const rows = await rollupRows(sql, q);
-  const result = await sql.queryInternal(sourcesSql(rows.sql, q.filters.length > 0), mergeParams(rows.params, { limit: q.limit }));
+  const fast = await sessionSources(sql, q, 's_');
+  const rows = fast === null ? await rollupRows(sql, q) : null;
+  const result =
+    fast !== null
+      ? await sql.queryInternal(tablesSql(fromSessionsSql(fast.sessions.sql)), mergeParams(fast.sessions.params, { limit: q.limit }))
+      : await sql.queryInternal(tablesSql(fromRowsSql(rows!.sql, q.filters.length > 0)), mergeParams(rows!.params, { limit: q.limit }));
   const out = Object.fromEntries(TABLES.map((t) => [t, [] as { value: string; sessions: number; visitors: number }[]]));
   for (const r of result.rows) out[str(r.dim)]?.push({ value: str(r.value), sessions: num(r.sessions), visitors: num(r.visitors) });
   return out as Record<Table, { value: string; sessions: number; visitors: number }[]>;
