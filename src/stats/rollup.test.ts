@@ -58,6 +58,7 @@ const RANGES = [
   'from=2026-11-22T00:00:00Z&to=2026-11-23T00:00:00Z', // one whole day, hourly trend
   'from=2026-11-21T20:00:00Z&to=2026-11-22T04:00:00Z', // hourly trend over midnight
   'from=2026-11-25&to=2026-11-26', // a closed day and today (hot)
+  'from=2026-11-10&to=2026-11-23', // starts before the data: days without data need no rows
 ];
 const FILTERS = [
   '',
