@@ -117,7 +117,7 @@ export function interactionsSelectSql(where: string): string {
 
 /**
  * Two more tables derived from the rollup rows, for the overview without filters (the dashboards' first screen):
- * - SESSIONS_TABLE: per (site, day, session, visitor) the page views, interactions, first and last event and page
+ * - SESSIONS_TABLE: per (site, day, session, visitor, VISITOR_DIMENSIONS) the page views, interactions, first and last event and page
  *   view time, and the entry page, exit page and entry sources (SESSION_SOURCES, NULL as '(none)') of that day's
  *   part: about one row per session and day, so a range's sessions re-aggregate from a third of the rollup rows;
  * - BUCKETS_TABLE: per (site, day, hour) and per (site, day) (hour = -1) the distinct visitors and sessions and the
@@ -132,13 +132,19 @@ export function sessionsFromRowsSql(rows: string): string {
   // becomes '(none)' so that arg_min (which skips NULL values) still picks that row.
   const entry = (expr: string, as: string) => `arg_min(coalesce(${expr}, '(none)'), pv_first) FILTER (WHERE pv > 0) AS ${as}`;
   return (
-    `SELECT site_id, dt, sid, vid, sum(pv)::INTEGER AS pv, sum(active)::INTEGER AS active, min(t_min) AS t_min, max(t_max) AS t_max, ` +
+    `SELECT site_id, dt, sid, vid, ${VISITOR_DIMENSIONS.join(', ')}, sum(pv)::INTEGER AS pv, sum(active)::INTEGER AS active, min(t_min) AS t_min, max(t_max) AS t_max, ` +
     `min(pv_first) AS pv_first, max(pv_last) AS pv_last, ${entry('page_path', 'entry_page')}, ` +
     `arg_max(coalesce(page_path, '(none)'), pv_last) FILTER (WHERE pv > 0) AS exit_page, ` +
     `${SESSION_SOURCES.map((c) => entry(c, c)).join(', ')} ` +
-    `FROM (${rows}) GROUP BY site_id, dt, sid, vid`
+    `FROM (${rows}) GROUP BY site_id, dt, sid, vid, ${VISITOR_DIMENSIONS.join(', ')}`
   );
 }
+
+/**
+ * The dimensions of the device and the person the sessions table groups by too (the audience tile's): the same for
+ * all of a session's events as a rule, so they seldom split its row, and when they do the split is exact.
+ */
+export const VISITOR_DIMENSIONS = ['device_type', 'browser', 'os', 'country', 'language', 'screen_w', 'screen_h'] as const;
 
 /** The entry values the sessions table keeps per (day, session): the sources tile's dimensions. */
 export const SESSION_SOURCES = ['referrer_host', 'channel', 'utm_source', 'utm_medium', 'utm_campaign'] as const;

