@@ -10,18 +10,25 @@ import { mergeParams, num, str } from '../sql.js';
  */
 export const CLICK_TYPES_SQL = "'click', 'outbound'";
 
+// The top elements are chosen by their counts alone, so distinct visitors are counted for those elements only.
 const clicksSql = (scope: string, source: string) => `
-SELECT coalesce(page_path, '(none)') AS page,
-  coalesce(element_selector, '(none)') AS selector,
-  coalesce(element_text, '') AS text,
-  count_if(event_type IN (${CLICK_TYPES_SQL})) AS clicks,
-  count(DISTINCT anonymous_id) FILTER (WHERE event_type IN (${CLICK_TYPES_SQL})) AS visitors,
-  count_if(event_type = 'rage_click') AS rage_clicks
-FROM (${source}) WHERE ${scope} AND event_type IN (${CLICK_TYPES_SQL}, 'rage_click')
-GROUP BY ALL
-HAVING clicks > 0
-ORDER BY clicks DESC, page, selector, text
-LIMIT $limit`;
+WITH c AS MATERIALIZED (
+  SELECT coalesce(page_path, '(none)') AS page, coalesce(element_selector, '(none)') AS selector,
+    coalesce(element_text, '') AS text, event_type IN (${CLICK_TYPES_SQL}) AS is_click, anonymous_id
+  FROM (${source}) WHERE ${scope} AND event_type IN (${CLICK_TYPES_SQL}, 'rage_click')
+),
+top AS (
+  SELECT page, selector, text, count_if(is_click) AS clicks, count_if(NOT is_click) AS rage_clicks
+  FROM c GROUP BY ALL HAVING clicks > 0
+  ORDER BY clicks DESC, page, selector, text LIMIT $limit
+),
+vis AS (
+  SELECT page, selector, text, count(DISTINCT anonymous_id) AS visitors
+  FROM c SEMI JOIN top USING (page, selector, text) WHERE is_click GROUP BY ALL
+)
+SELECT top.page, top.selector, top.text, top.clicks, coalesce(vis.visitors, 0) AS visitors, top.rage_clicks
+FROM top LEFT JOIN vis USING (page, selector, text)
+ORDER BY clicks DESC, page, selector, text`;
 
 export async function clicks(sql: SqlRunner, q: StatsQuery) {
   const scope = eventScope(q);

@@ -22,11 +22,17 @@ WITH r AS MATERIALIZED (
 sr AS (
   SELECT * FROM r WHERE sid IS NOT NULL${filtered ? ' AND sid IN (SELECT sid FROM r WHERE m AND sid IS NOT NULL)' : ''}
 ),
-views AS (
-  SELECT page, sum(pv)::BIGINT AS views, count(DISTINCT vid) AS visitors
-  FROM r WHERE m AND pv > 0
+top AS (
+  SELECT page, sum(pv)::BIGINT AS views FROM r WHERE m AND pv > 0
   GROUP BY 1 ORDER BY views DESC, page LIMIT $limit
 ),
+-- Distinct visitors of the top pages only (the order depends on views alone): half the work of counting every page's.
+vis AS (
+  SELECT page, count(*) AS visitors
+  FROM (SELECT DISTINCT page, vid FROM r WHERE m AND pv > 0 AND vid IS NOT NULL AND page IN (SELECT page FROM top))
+  GROUP BY page
+),
+views AS (SELECT top.page, top.views, coalesce(vis.visitors, 0) AS visitors FROM top LEFT JOIN vis USING (page)),
 scrolls AS (
   SELECT page, sid, sum(engaged_ms) AS engaged_ms, max(depth) AS depth
   FROM sr WHERE scrolls > 0 AND page IN (SELECT page FROM views)
