@@ -6,6 +6,7 @@ import {
   ROLLUP_DIMENSIONS,
   ROLLUP_TABLE,
   SESSIONS_TABLE,
+  VISITOR_DIMENSIONS,
   bucketsFromRowsSql,
   eventRowsSql,
   interactionsSelectSql,
@@ -114,4 +115,16 @@ export async function sessionSources(sql: SqlRunner, q: StatsQuery, prefix: stri
     storedAndLive(sql, q, prefix, BUCKETS_TABLE, (where) => bucketsFromRowsSql(rollupSelectSql(where)), covered),
   ]);
   return { sessions, buckets };
+}
+
+/**
+ * The per-(day, session) rows with the filter match flag `m`, when every filter is on a column they keep
+ * (core/rollup.ts VISITOR_DIMENSIONS: device, browser, OS, country), so a row's events all match or none does; else
+ * null. They hold no hour, so they serve daily trends only.
+ */
+export async function sessionRowsMatching(sql: SqlRunner, q: StatsQuery, prefix: string): Promise<Scope | null> {
+  if (sql.rollupDays === undefined || !q.filters.every((f) => (VISITOR_DIMENSIONS as readonly string[]).includes(f.column))) return null;
+  const rows = await storedAndLive(sql, q, prefix, SESSIONS_TABLE, (where) => sessionsFromRowsSql(rollupSelectSql(where)));
+  const f = filterSql(q.filters, undefined, `${prefix}f`);
+  return { sql: `SELECT *, ${f.sql || 'TRUE'} AS m FROM (${rows.sql})`, params: { ...rows.params, ...f.params } };
 }

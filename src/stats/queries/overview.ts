@@ -1,6 +1,6 @@
 import type { SqlRunner } from '../../core/ports.js';
-import { bucketOf, previousPeriod, rangeDays, type NamedQuery, type StatsQuery } from '../params.js';
-import { rollupRows, sessionSources } from '../rollup.js';
+import { bucketOf, previousPeriod, rangeDays, type NamedQuery, type Scope, type StatsQuery } from '../params.js';
+import { rollupRows, sessionRowsMatching, sessionSources } from '../rollup.js';
 import { bucketStarts, mergeParams, num, ratio, round } from '../sql.js';
 
 /**
@@ -118,7 +118,12 @@ export async function overview(sql: SqlRunner, q: StatsQuery) {
       { maxRows: 100_000 },
     );
   } else {
-    const [cur, before] = await Promise.all([rollupRows(sql, q, 'c_'), rollupRows(sql, prev, 'p_')]);
+    // Daily trend and filters on visitor dimensions only: the per-(day, session) rows answer; else the rollup rows.
+    const bySession = bucket === 'day' ? await Promise.all([sessionRowsMatching(sql, q, 'c_'), sessionRowsMatching(sql, prev, 'p_')]) : [null, null];
+    const [cur, before] =
+      bySession[0] !== null && bySession[1] !== null
+        ? (bySession as [Scope, Scope])
+        : await Promise.all([rollupRows(sql, q, 'c_'), rollupRows(sql, prev, 'p_')]);
     result = await sql.queryInternal(overviewSql(cur.sql, before.sql, bucket), mergeParams(cur.params, before.params), { maxRows: 100_000 });
   }
   const totals = { rows: result.rows.filter((r) => r.kind === 'total') };

@@ -1,6 +1,6 @@
 import type { SqlRunner } from '../../core/ports.js';
 import { rangeDays, type NamedQuery, type StatsQuery } from '../params.js';
-import { rollupRows, sessionSources } from '../rollup.js';
+import { rollupRows, sessionRowsMatching } from '../rollup.js';
 import { mergeParams, num, str } from '../sql.js';
 
 /**
@@ -36,24 +36,22 @@ ORDER BY dim, sessions DESC, value`;
 
 // Over the rollup rows (../rollup.ts): a row's dimensions are those of its events, so the row holding a session's
 // first page view (least pv_first) carries the entry's values.
-const fromRowsSql = (rows: string, filtered: boolean) =>
-  `WITH r AS MATERIALIZED (SELECT * FROM (${rows}) WHERE sid IS NOT NULL) ` +
-  `SELECT sid, arg_min(vid, pv_first) AS visitor, ` +
-  `${TABLES.map((t) => `arg_min(coalesce(${SOURCE_DIMENSIONS[t]}, '(none)'), pv_first) AS ${t}`).join(', ')} ` +
-  `FROM r WHERE pv > 0${filtered ? ' AND sid IN (SELECT sid FROM r WHERE m)' : ''} GROUP BY sid`;
-
-// Without filters, over the per-(day, session) rows, which keep each day's entry values (already '(none)' for NULL).
-const fromSessionsSql = (sessions: string) =>
-  `SELECT sid, arg_min(vid, pv_first) AS visitor, ${TABLES.map((t) => `arg_min(${SOURCE_DIMENSIONS[t]}, pv_first) AS ${t}`).join(', ')} ` +
-  `FROM (${sessions}) WHERE sid IS NOT NULL AND pv > 0 GROUP BY sid`;
+const fromRowsSql = (rows: string, filtered: boolean) => {
+  const pick = `SELECT sid, arg_min(vid, pv_first) AS visitor, ${TABLES.map((t) => `arg_min(coalesce(${SOURCE_DIMENSIONS[t]}, '(none)'), pv_first) AS ${t}`).join(', ')}`;
+  if (!filtered) return `${pick} FROM (${rows}) WHERE sid IS NOT NULL AND pv > 0 GROUP BY sid`;
+  // Sessions with a matching row: `r` is read twice, so it is materialised with only the columns needed.
+  const columns = ['sid', 'vid', 'pv', 'pv_first', 'm', ...TABLES.map((t) => SOURCE_DIMENSIONS[t])].join(', ');
+  return (
+    `WITH r AS MATERIALIZED (SELECT ${columns} FROM (${rows}) WHERE sid IS NOT NULL) ` +
+    `${pick} FROM r WHERE pv > 0 AND sid IN (SELECT sid FROM r WHERE m) GROUP BY sid`
+  );
+};
 
 export async function sources(sql: SqlRunner, q: StatsQuery) {
-  const fast = await sessionSources(sql, q, 's_');
-  const rows = fast === null ? await rollupRows(sql, q) : null;
-  const result =
-    fast !== null
-      ? await sql.queryInternal(tablesSql(fromSessionsSql(fast.sessions.sql)), mergeParams(fast.sessions.params, { limit: q.limit }))
-      : await sql.queryInternal(tablesSql(fromRowsSql(rows!.sql, q.filters.length > 0)), mergeParams(rows!.params, { limit: q.limit }));
+  // The per-(day, session) rows keep the entry values and answer without filters or with visitor-dimension filters
+  // (fromRowsSql's coalesce is then a no-op); otherwise the rollup rows.
+  const rows = (await sessionRowsMatching(sql, q, 's_')) ?? (await rollupRows(sql, q));
+  const result = await sql.queryInternal(tablesSql(fromRowsSql(rows.sql, q.filters.length > 0)), mergeParams(rows.params, { limit: q.limit }));
   const out = Object.fromEntries(TABLES.map((t) => [t, [] as { value: string; sessions: number; visitors: number }[]]));
   for (const r of result.rows) out[str(r.dim)]?.push({ value: str(r.value), sessions: num(r.sessions), visitors: num(r.visitors) });
   return out as Record<Table, { value: string; sessions: number; visitors: number }[]>;
