@@ -120,8 +120,8 @@ export function interactionsSelectSql(where: string): string {
  * - SESSIONS_TABLE: per (site, day, session, visitor, VISITOR_DIMENSIONS) the page views, interactions, first and last event and page
  *   view time, and the entry page, exit page and entry sources (SESSION_SOURCES, NULL as '(none)') of that day's
  *   part: about one row per session and day, so a range's sessions re-aggregate from a third of the rollup rows;
- * - BUCKETS_TABLE: per (site, day, hour) and per (site, day) (hour = -1) the distinct visitors and sessions and the
- *   page views: the trend's points, which are not sums of smaller parts.
+ * - BUCKETS_TABLE: per (site, day, hour) and per (site, day) (hour = -1) the distinct visitors and sessions, the
+ *   page views, events and last event time: the trend's points (not sums of smaller parts) and /api/sites' days.
  * `rows` is a SELECT of rollup rows (the stored ones of a day, or rollupSelectSql over `events`).
  */
 export const SESSIONS_TABLE = 'rollup.sessions';
@@ -152,7 +152,7 @@ export const SESSION_SOURCES = ['referrer_host', 'channel', 'utm_source', 'utm_m
 export function bucketsFromRowsSql(rows: string): string {
   return (
     `SELECT site_id, dt, coalesce(hour, -1)::INTEGER AS hour, count(DISTINCT vid)::INTEGER AS visitors, ` +
-    `count(DISTINCT sid)::INTEGER AS sessions, sum(pv)::INTEGER AS page_views ` +
+    `count(DISTINCT sid)::INTEGER AS sessions, sum(pv)::INTEGER AS page_views, sum(n)::BIGINT AS events, max(t_max) AS last_ts ` +
     `FROM (${rows}) GROUP BY GROUPING SETS ((site_id, dt), (site_id, dt, hour))`
   );
 }

@@ -1,5 +1,5 @@
 import type { SqlRunner } from '../../core/ports.js';
-import { ROLLUP_TABLE } from '../../core/rollup.js';
+import { BUCKETS_TABLE } from '../../core/rollup.js';
 import { rangeDays, type NamedQuery, type QueryContext } from '../params.js';
 import { num, str } from '../sql.js';
 
@@ -52,8 +52,8 @@ async function computeDays(sql: SqlRunner, days: readonly string[]): Promise<Map
   const parts: string[] = [];
   if (rolled.length > 0) {
     parts.push(
-      `SELECT strftime(dt, '%Y-%m-%d') AS day, site_id, sum(n)::BIGINT AS events, epoch_us(max(t_max)) AS last_us FROM ${ROLLUP_TABLE} ` +
-        `WHERE dt IN (${inList(rolled, 'r')}) GROUP BY ALL`,
+      `SELECT strftime(dt, '%Y-%m-%d') AS day, site_id, events, epoch_us(last_ts) AS last_us FROM ${BUCKETS_TABLE} ` +
+        `WHERE hour = -1 AND dt IN (${inList(rolled, 'r')})`,
     );
   }
   if (rest.length > 0) {
