@@ -1,33 +1,13 @@
 import type { SqlParam, SqlValue } from '../core/ports.js';
-import { eventScope, type Scope, type StatsQuery } from './params.js';
 
 /**
  * SQL building blocks shared by the named queries. Filter semantics (docs/dashboard-api.md, "Filters"):
  * - event metrics (page views, visitors, clicks, event counts) count the events that match every filter;
  * - session metrics (sessions, bounce rate, duration, entry/exit pages, sources, engaged time, scroll depth) are
  *   computed over ALL in-range events of the sessions that contain at least one matching event.
+ * The tiles that follow these rules over rollup rows take them from ./rollup.ts; bounces use core/rollup.ts
+ * PASSIVE_EVENT_TYPES.
  */
-
-/** Event types that are not an interaction: a session with one page_view and only these is a bounce. */
-export const PASSIVE_TYPES = ['page_view', 'scroll', 'identify'] as const;
-export const PASSIVE_TYPES_SQL = PASSIVE_TYPES.map((t) => `'${t}'`).join(', ');
-
-/**
- * The events of sessions containing a matching event, within the range (session semantics). Without filters this
- * is the plain range scope; with filters, a semi-join on session_id. Events without session_id are excluded.
- */
-export function sessionScope(q: StatsQuery, alias?: string, prefix = ''): Scope {
-  const a = alias ? `${alias}.` : '';
-  const range = eventScope(q, alias, { filters: false, prefix });
-  if (q.filters.length === 0) return { sql: `${range.sql} AND ${a}session_id IS NOT NULL`, params: range.params };
-  const matching = eventScope(q, 'm_', { prefix });
-  return {
-    sql:
-      `${range.sql} AND ${a}session_id IN ` +
-      `(SELECT m_.session_id FROM events m_ WHERE ${matching.sql} AND m_.session_id IS NOT NULL)`,
-    params: { ...range.params, ...matching.params },
-  };
-}
 
 /** Merges parameter objects (names must not clash; a clash with a different value is a programming error). */
 export function mergeParams(...parts: Record<string, SqlParam>[]): Record<string, SqlParam> {
