@@ -8,7 +8,7 @@ import { FAILED_TABLE } from '../core/tables.js';
 import { createS3Store } from '../store/s3/index.js';
 import { NO_TAIL, openLakeFollower, type LakeFollower } from '../store/follower/index.js';
 import { createQueryEngine, type QueryEngine } from '../query/index.js';
-import { rollupOption } from './rollup-option.js';
+import { queryEngineSettings } from './query-settings.js';
 
 /**
  * The read-only lake follower (`lake.store: "s3"`, docs/aws.md): the query engine over snapshots of a lake in S3,
@@ -84,12 +84,8 @@ export async function openFollowerPipeline(
       lakeDir: cacheDir,
       logger: logger.child({ stage: 'query' }),
       registry,
-      timeoutMs: config.query.timeoutMs,
-      maxRows: config.query.maxRows,
-      memoryLimit: config.query.duckdbMemoryLimit,
-      ...(config.query.threads === undefined ? {} : { threads: config.query.threads }),
+      ...queryEngineSettings(config, dataDir),
       tables: [{ table: FAILED_TABLE, snapshots: failed, tail: NO_TAIL }],
-      ...rollupOption(config, join(dataDir, 'cache', 'rollup', 'rollup.duckdb')),
     });
   } catch (err) {
     await Promise.all([events.stop(), failed.stop()]);

@@ -16,7 +16,7 @@ import { createDeadLetterSink } from '../deadletter/index.js';
 import { openLocalPipelines } from './failed-pipeline.js';
 import { forgetPerson, parseForgetRequest } from './forget.js';
 import { lakeS3Client, openFollowerPipeline } from './follower-mode.js';
-import { rollupOption } from './rollup-option.js';
+import { queryEngineSettings } from './query-settings.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 
 export { loadConfig, type ConfigOverrides } from './config-loader.js';
@@ -25,7 +25,7 @@ export { openLakeReader } from './lake-reader.js';
 /** Folders inside the data dir. */
 export function dataLayout(dataDir: string) {
   const root = resolve(dataDir);
-  return { root, spool: join(root, 'spool'), lake: join(root, 'lake'), tmp: join(root, 'tmp'), rollup: join(root, 'cache', 'rollup', 'rollup.duckdb') };
+  return { root, spool: join(root, 'spool'), lake: join(root, 'lake'), tmp: join(root, 'tmp') };
 }
 
 export interface RunningClicklake {
@@ -83,12 +83,8 @@ async function assemble(
     lakeDir: dirs.lake,
     logger: logger.child({ stage: 'query' }),
     registry,
-    timeoutMs: config.query.timeoutMs,
-    maxRows: config.query.maxRows,
-    memoryLimit: config.query.duckdbMemoryLimit,
-    ...(config.query.threads === undefined ? {} : { threads: config.query.threads }),
+    ...queryEngineSettings(config, dirs.root),
     tables: [{ table: FAILED_TABLE, snapshots: { current: async () => failed.writer.snapshot() }, tail: failed.spool }],
-    ...rollupOption(config, dirs.rollup),
   });
   opened.push(() => query.close());
   await writer.recover();
