@@ -26,7 +26,7 @@ import { eventScope, filterSql, type Scope, type StatsQuery } from './params.js'
  */
 const DAY_MS = 86_400_000;
 
-export function rollupAnswers(sql: SqlRunner, q: StatsQuery): boolean {
+function rollupAnswers(sql: SqlRunner, q: StatsQuery): boolean {
   return sql.rollupDays !== undefined && q.filters.every((f) => (ROLLUP_DIMENSIONS as readonly string[]).includes(f.column));
 }
 
