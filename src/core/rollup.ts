@@ -18,7 +18,7 @@
  */
 
 /** Bump when the rollup's columns or their meaning change: stored rollups of another version are rebuilt. */
-export const ROLLUP_VERSION = 1;
+export const ROLLUP_VERSION = 2;
 
 /** The attached database and table the query stage keeps the rollup in. */
 export const ROLLUP_TABLE = 'rollup.page_sessions';
@@ -148,6 +148,15 @@ export const VISITOR_DIMENSIONS = ['device_type', 'browser', 'os', 'country', 'l
 
 /** The entry values the sessions table keeps per (day, session): the sources tile's dimensions. */
 export const SESSION_SOURCES = ['referrer_host', 'channel', 'utm_source', 'utm_medium', 'utm_campaign'] as const;
+
+/**
+ * The sessions with more than one row in SESSIONS_TABLE (site_id, sid): a session seen on more than one stored day
+ * (it crossed midnight), or split by a visitor dimension. Every other session's in-range part is its one stored row,
+ * unless the range's rows computed from `events` hold it too; the tiles use such a row as the whole session instead
+ * of regrouping every session's rows (src/stats/rollup.ts `solo`), which was most of their time. Kept by the query
+ * stage in the same transaction as each day's rows, so it always matches them.
+ */
+export const SHARED_SESSIONS_TABLE = 'rollup.shared_sessions';
 
 export function bucketsFromRowsSql(rows: string): string {
   return (

@@ -8,6 +8,7 @@ import {
   ROLLUP_TABLE,
   ROLLUP_VERSION,
   SESSIONS_TABLE,
+  SHARED_SESSIONS_TABLE,
   bucketsFromRowsSql,
   interactionsSelectSql,
   rollupSelectSql,
@@ -59,6 +60,27 @@ const DAY_MS = 86_400_000;
 /** The tables a day's build replaces. */
 const TABLES = [ROLLUP_TABLE, INTERACTIONS_TABLE, SESSIONS_TABLE, BUCKETS_TABLE];
 
+const SHARED_SELECT = `SELECT site_id, sid FROM ${SESSIONS_TABLE}`;
+
+/**
+ * Replaces a day's rows in SESSIONS_TABLE by `replace()` and keeps SHARED_SESSIONS_TABLE in step: the sessions the
+ * day had or has are the only ones whose row count can change, so only they are counted again (over all days).
+ * Runs inside the caller's transaction.
+ */
+async function withSharedSessions(conn: DuckDBConnection, day: string, replace: () => Promise<void>): Promise<void> {
+  const d = `${sqlString(day)}::DATE`;
+  const ofDay = `SELECT DISTINCT site_id, sid FROM ${SESSIONS_TABLE} WHERE dt = ${d} AND sid IS NOT NULL`;
+  await conn.run(`CREATE OR REPLACE TEMP TABLE rollup_touched AS ${ofDay}`);
+  await replace();
+  await conn.run(`INSERT INTO rollup_touched ${ofDay}`);
+  await conn.run(`DELETE FROM ${SHARED_SESSIONS_TABLE} t USING rollup_touched x WHERE t.site_id = x.site_id AND t.sid = x.sid`);
+  await conn.run(
+    `INSERT INTO ${SHARED_SESSIONS_TABLE} SELECT site_id, sid FROM ${SESSIONS_TABLE} ` +
+      `SEMI JOIN (SELECT DISTINCT site_id, sid FROM rollup_touched) USING (site_id, sid) GROUP BY ALL HAVING count(*) > 1`,
+  );
+  await conn.run(`DROP TABLE rollup_touched`);
+}
+
 /** Attaches the rollup database as `rollup` (sandbox.ts calls it before it locks the configuration). */
 export async function attachRollup(conn: DuckDBConnection, path: string | null, logger?: Logger): Promise<void> {
   const attach = () => conn.run(`ATTACH ${sqlString(path ?? ':memory:')} AS rollup`);
@@ -80,6 +102,7 @@ export async function prepareRollupTables(conn: DuckDBConnection): Promise<void>
   await conn.run(`CREATE TABLE IF NOT EXISTS ${INTERACTIONS_TABLE} AS ${interactionsSelectSql('FALSE')}`);
   await conn.run(`CREATE TABLE IF NOT EXISTS ${SESSIONS_TABLE} AS ${sessionsFromRowsSql(`SELECT * FROM ${ROLLUP_TABLE} WHERE FALSE`)}`);
   await conn.run(`CREATE TABLE IF NOT EXISTS ${BUCKETS_TABLE} AS ${bucketsFromRowsSql(`SELECT * FROM ${ROLLUP_TABLE} WHERE FALSE`)}`);
+  await conn.run(`CREATE TABLE IF NOT EXISTS ${SHARED_SESSIONS_TABLE} AS ${SHARED_SELECT} WHERE FALSE`);
   const stale = await conn.runAndReadAll(`SELECT count(*)::INTEGER FROM rollup.days WHERE version <> ${ROLLUP_VERSION}`);
   if (Number(stale.getRows()[0]?.[0] ?? 0) > 0) {
     // Another rollup version: start over (CREATE OR REPLACE, the columns may differ).
@@ -88,6 +111,7 @@ export async function prepareRollupTables(conn: DuckDBConnection): Promise<void>
     await conn.run(`CREATE OR REPLACE TABLE ${INTERACTIONS_TABLE} AS ${interactionsSelectSql('FALSE')}`);
     await conn.run(`CREATE OR REPLACE TABLE ${SESSIONS_TABLE} AS ${sessionsFromRowsSql(`SELECT * FROM ${ROLLUP_TABLE} WHERE FALSE`)}`);
     await conn.run(`CREATE OR REPLACE TABLE ${BUCKETS_TABLE} AS ${bucketsFromRowsSql(`SELECT * FROM ${ROLLUP_TABLE} WHERE FALSE`)}`);
+    await conn.run(`CREATE OR REPLACE TABLE ${SHARED_SESSIONS_TABLE} AS ${SHARED_SELECT} WHERE FALSE`);
   }
 }
 
@@ -121,7 +145,9 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
 
   async function drop(day: string): Promise<void> {
     await inTransaction(async () => {
-      for (const table of TABLES) await conn.run(`DELETE FROM ${table} WHERE dt = ${sqlString(day)}::DATE`);
+      await withSharedSessions(conn, day, async () => {
+        for (const table of TABLES) await conn.run(`DELETE FROM ${table} WHERE dt = ${sqlString(day)}::DATE`);
+      });
       await conn.run(`DELETE FROM rollup.days WHERE dt = ${sqlString(day)}::DATE`);
       return true;
     });
@@ -131,13 +157,15 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
   async function build(day: string, print: string): Promise<boolean> {
     const d = `${sqlString(day)}::DATE`;
     const kept = await inTransaction(async () => {
-      for (const table of TABLES) await conn.run(`DELETE FROM ${table} WHERE dt = ${d}`);
-      // Sorted by site so that a tile's scan skips the row groups of other sites.
-      await conn.run(`INSERT INTO ${ROLLUP_TABLE} ${rollupSelectSql(`dt = ${d}`)} ORDER BY site_id, hour`);
-      await conn.run(`INSERT INTO ${INTERACTIONS_TABLE} ${interactionsSelectSql(`dt = ${d}`)} ORDER BY site_id, event_type, ts`);
-      const rows = `SELECT * FROM ${ROLLUP_TABLE} WHERE dt = ${d}`;
-      await conn.run(`INSERT INTO ${SESSIONS_TABLE} ${sessionsFromRowsSql(rows)} ORDER BY site_id`);
-      await conn.run(`INSERT INTO ${BUCKETS_TABLE} ${bucketsFromRowsSql(rows)} ORDER BY site_id, hour`);
+      await withSharedSessions(conn, day, async () => {
+        for (const table of TABLES) await conn.run(`DELETE FROM ${table} WHERE dt = ${d}`);
+        // Sorted by site so that a tile's scan skips the row groups of other sites.
+        await conn.run(`INSERT INTO ${ROLLUP_TABLE} ${rollupSelectSql(`dt = ${d}`)} ORDER BY site_id, hour`);
+        await conn.run(`INSERT INTO ${INTERACTIONS_TABLE} ${interactionsSelectSql(`dt = ${d}`)} ORDER BY site_id, event_type, ts`);
+        const rows = `SELECT * FROM ${ROLLUP_TABLE} WHERE dt = ${d}`;
+        await conn.run(`INSERT INTO ${SESSIONS_TABLE} ${sessionsFromRowsSql(rows)} ORDER BY site_id`);
+        await conn.run(`INSERT INTO ${BUCKETS_TABLE} ${bucketsFromRowsSql(rows)} ORDER BY site_id, hour`);
+      });
       await conn.run(`DELETE FROM rollup.days WHERE dt = ${d}`);
       await conn.run(`INSERT INTO rollup.days VALUES (${d}, ${sqlString(print)}, ${ROLLUP_VERSION})`);
       return (await deps.dayFingerprints(day, day)).get(day) === print;

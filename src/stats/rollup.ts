@@ -6,6 +6,7 @@ import {
   ROLLUP_DIMENSIONS,
   ROLLUP_TABLE,
   SESSIONS_TABLE,
+  SHARED_SESSIONS_TABLE,
   VISITOR_DIMENSIONS,
   bucketsFromRowsSql,
   eventRowsSql,
@@ -51,6 +52,10 @@ async function coveredDays(sql: SqlRunner, q: StatsQuery): Promise<{ days: strin
 /**
  * Stored rows of `table` for the covered days UNION ALL `live(where)` over `events` for the rest of q's range;
  * parameters $<prefix>site, $<prefix>c0... and (when `events` is read) eventScope's.
+ *
+ * With `solo` (the sessions table), each row also gets the column `solo`: true when the row is all of its session in
+ * this range (a stored row of a session with one stored row, core/rollup.ts SHARED_SESSIONS_TABLE, that the rows
+ * from `events` do not hold), so a tile can use it as the session instead of regrouping by session (exact either way).
  */
 async function storedAndLive(
   sql: SqlRunner,
@@ -59,6 +64,7 @@ async function storedAndLive(
   table: string,
   live: (where: string) => string,
   covered?: { days: string[]; all: boolean },
+  solo = false,
 ): Promise<{ sql: string; params: Record<string, SqlParam> }> {
   const { days, all } = covered ?? (await coveredDays(sql, q));
   const range = eventScope(q, undefined, { filters: false, prefix });
@@ -68,26 +74,37 @@ async function storedAndLive(
   // BETWEEN lets the scan skip row groups by their dt range (an IN list of many values becomes a join that does not).
   const span = days.length === 0 ? '' : `dt BETWEEN $${prefix}c0::DATE AND $${prefix}c${days.length - 1}::DATE AND `;
   const stored = `SELECT * FROM ${table} WHERE site_id = $${prefix}site AND ${span}dt IN (${list})`;
+  const shared = `sid IS NOT NULL AND sid NOT IN (SELECT sid FROM ${SHARED_SESSIONS_TABLE} WHERE site_id = $${prefix}site)`;
   // All of the range rolled up: nothing to read from `events` (even a fully pruned scan of the view costs a plan over
   // every file of the lake).
-  if (all) return { sql: stored, params };
+  if (all) return { sql: solo ? `SELECT *, ${shared} AS solo FROM (${stored})` : stored, params };
   Object.assign(params, range.params);
   const rest = live(days.length === 0 ? range.sql : `${range.sql} AND dt NOT IN (${list})`);
-  return { sql: days.length === 0 ? rest : `${stored} UNION ALL ${rest}`, params };
+  if (!solo) return { sql: days.length === 0 ? rest : `${stored} UNION ALL ${rest}`, params };
+  if (days.length === 0) return { sql: `SELECT *, FALSE AS solo FROM (${rest})`, params };
+  // A stored row's session may go on in the rows from `events` (a day not rolled up yet, today).
+  const liveCte = `${prefix}live`;
+  return {
+    sql:
+      `WITH ${liveCte} AS MATERIALIZED (${rest}) ` +
+      `SELECT *, coalesce(${shared} AND sid NOT IN (SELECT sid FROM ${liveCte} WHERE sid IS NOT NULL), FALSE) AS solo FROM (${stored}) ` +
+      `UNION ALL SELECT *, FALSE AS solo FROM ${liveCte}`,
+    params,
+  };
 }
 
 /**
- * `SELECT <rollup columns>, m FROM ...` for q's site over [q.from, q.to); parameter names start with `prefix` (two
+ * `SELECT <rollup columns>, m, solo FROM ...` (solo always false: a session has many rollup rows) for q's site over [q.from, q.to); parameter names start with `prefix` (two
  * periods can share a statement).
  */
 export async function rollupRows(sql: SqlRunner, q: StatsQuery, prefix = 'r_'): Promise<Scope> {
   const f = filterSql(q.filters, undefined, `${prefix}f`);
   if (!rollupAnswers(sql, q)) {
     const scope = eventScope(q, undefined, { filters: false, prefix });
-    return { sql: eventRowsSql(scope.sql, f.sql || 'TRUE'), params: { ...scope.params, ...f.params } };
+    return { sql: `SELECT *, FALSE AS solo FROM (${eventRowsSql(scope.sql, f.sql || 'TRUE')})`, params: { ...scope.params, ...f.params } };
   }
   const rows = await storedAndLive(sql, q, prefix, ROLLUP_TABLE, rollupSelectSql);
-  return { sql: `SELECT *, ${f.sql || 'TRUE'} AS m FROM (${rows.sql})`, params: { ...rows.params, ...f.params } };
+  return { sql: `SELECT *, ${f.sql || 'TRUE'} AS m, FALSE AS solo FROM (${rows.sql})`, params: { ...rows.params, ...f.params } };
 }
 
 /**
@@ -111,7 +128,7 @@ export async function sessionSources(sql: SqlRunner, q: StatsQuery, prefix: stri
   // One set of covered days for both (they share the parameters $<prefix>c0...).
   const covered = await coveredDays(sql, q);
   const [sessions, buckets] = await Promise.all([
-    storedAndLive(sql, q, prefix, SESSIONS_TABLE, (where) => sessionsFromRowsSql(rollupSelectSql(where)), covered),
+    storedAndLive(sql, q, prefix, SESSIONS_TABLE, (where) => sessionsFromRowsSql(rollupSelectSql(where)), covered, true),
     storedAndLive(sql, q, prefix, BUCKETS_TABLE, (where) => bucketsFromRowsSql(rollupSelectSql(where)), covered),
   ]);
   return { sessions, buckets };
@@ -124,7 +141,7 @@ export async function sessionSources(sql: SqlRunner, q: StatsQuery, prefix: stri
  */
 export async function sessionRowsMatching(sql: SqlRunner, q: StatsQuery, prefix: string): Promise<Scope | null> {
   if (sql.rollupDays === undefined || !q.filters.every((f) => (VISITOR_DIMENSIONS as readonly string[]).includes(f.column))) return null;
-  const rows = await storedAndLive(sql, q, prefix, SESSIONS_TABLE, (where) => sessionsFromRowsSql(rollupSelectSql(where)));
+  const rows = await storedAndLive(sql, q, prefix, SESSIONS_TABLE, (where) => sessionsFromRowsSql(rollupSelectSql(where)), undefined, true);
   const f = filterSql(q.filters, undefined, `${prefix}f`);
   return { sql: `SELECT *, ${f.sql || 'TRUE'} AS m FROM (${rows.sql})`, params: { ...rows.params, ...f.params } };
 }

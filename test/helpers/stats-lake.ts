@@ -20,7 +20,7 @@ export interface StatsLake {
 export async function openStatsLake(
   rows: readonly LakeRow[],
   hot: (row: LakeRow) => boolean = () => false,
-  options: { readonly clock?: () => number } = {},
+  options: { readonly clock?: () => number; readonly settleMs?: number } = {},
 ): Promise<StatsLake> {
   const lake = await TestLake.create();
   const tail = new FakeTail();
@@ -46,7 +46,7 @@ export async function openStatsLake(
     maxRows: 10_000,
     memoryLimit: '512MB',
     threads: 2,
-    ...(options.clock ? { clock: options.clock, rollup: { path: null, settleMs: 0, intervalMs: 3_600_000 } } : {}),
+    ...(options.clock ? { clock: options.clock, rollup: { path: null, settleMs: options.settleMs ?? 0, intervalMs: 3_600_000 } } : {}),
   });
   return {
     engine,

@@ -32,24 +32,29 @@ export interface TrendPoint {
 /**
  * One statement over the rollup rows (../rollup.ts) of both periods, tagged `cur`: `r` (only the needed columns, the
  * bucket `b` from the row's dt/hour) is materialised and feeds the totals (kind 'total', one row per period) and the
- * trend (kind 'trend', one row per period and bucket). A session's rows re-aggregate exactly (sums, min, max);
- * distinct counts are taken over pre-deduplicated (period, bucket, id) sets instead of count(DISTINCT) per group.
+ * trend (kind 'trend', one row per period and bucket). A session's rows re-aggregate exactly (sums, min, max), except
+ * a `solo` row, which is all of its session already; distinct counts are taken over pre-deduplicated (period,
+ * bucket, id) sets instead of count(DISTINCT) per group.
  */
 const overviewSql = (cur: string, prev: string, bucket: 'hour' | 'day') => `
 WITH r AS MATERIALIZED (
-  SELECT sid, vid, pv, active, t_min, t_max, cur, m,
+  SELECT sid, vid, pv, active, t_min, t_max, cur, m, solo,
     ${bucket === 'hour' ? 'CAST(epoch(dt) AS BIGINT) + hour * 3600' : 'CAST(epoch(dt) AS BIGINT)'} AS b
   FROM (SELECT *, TRUE AS cur FROM (${cur}) UNION ALL SELECT *, FALSE AS cur FROM (${prev}))
 ),
 sess AS (
-  SELECT cur, sid, sum(pv) AS pv, sum(active) AS active, epoch_ms(max(t_max)) - epoch_ms(min(t_min)) AS dur_ms
-  FROM r WHERE sid IS NOT NULL
+  SELECT cur, pv, active, epoch_ms(t_max) - epoch_ms(t_min) AS dur_ms FROM r WHERE solo AND m
+  UNION ALL
+  SELECT cur, sum(pv) AS pv, sum(active) AS active, epoch_ms(max(t_max)) - epoch_ms(min(t_min)) AS dur_ms
+  FROM r WHERE sid IS NOT NULL AND NOT solo
   GROUP BY cur, sid HAVING bool_or(m)
 ),
 vd AS MATERIALIZED (SELECT cur, b, vid FROM r WHERE m AND vid IS NOT NULL GROUP BY ALL),
 sd AS (
-  SELECT cur, b, count(*) AS sessions
-  FROM (SELECT cur, b, sid FROM r WHERE m AND sid IS NOT NULL GROUP BY ALL) GROUP BY ALL
+  SELECT cur, b, count(*) AS sessions FROM (
+    SELECT cur, b FROM r WHERE m AND solo
+    UNION ALL SELECT cur, b FROM (SELECT cur, b, sid FROM r WHERE m AND sid IS NOT NULL AND NOT solo GROUP BY ALL)
+  ) GROUP BY ALL
 ),
 pvb AS (SELECT cur, b, coalesce(sum(pv) FILTER (WHERE m), 0)::BIGINT AS page_views FROM r GROUP BY ALL),
 tv AS (SELECT cur, b, count(*) AS visitors FROM vd GROUP BY ALL),
@@ -79,12 +84,14 @@ SELECT 'trend', cur, b, visitors, page_views, sessions, NULL, NULL, NULL FROM t`
  */
 const unfilteredSql = (sessions: [string, string], buckets: [string, string], bucket: 'hour' | 'day') => `
 WITH ses AS MATERIALIZED (
-  SELECT sid, vid, pv, active, t_min, t_max, TRUE AS cur FROM (${sessions[0]})
-  UNION ALL SELECT sid, vid, pv, active, t_min, t_max, FALSE AS cur FROM (${sessions[1]})
+  SELECT sid, vid, pv, active, t_min, t_max, solo, TRUE AS cur FROM (${sessions[0]})
+  UNION ALL SELECT sid, vid, pv, active, t_min, t_max, solo, FALSE AS cur FROM (${sessions[1]})
 ),
 sess AS (
-  SELECT cur, sid, sum(pv) AS pv, sum(active) AS active, epoch_ms(max(t_max)) - epoch_ms(min(t_min)) AS dur_ms
-  FROM ses WHERE sid IS NOT NULL GROUP BY cur, sid
+  SELECT cur, pv, active, epoch_ms(t_max) - epoch_ms(t_min) AS dur_ms FROM ses WHERE solo
+  UNION ALL
+  SELECT cur, sum(pv) AS pv, sum(active) AS active, epoch_ms(max(t_max)) - epoch_ms(min(t_min)) AS dur_ms
+  FROM ses WHERE sid IS NOT NULL AND NOT solo GROUP BY cur, sid
 ),
 v AS (SELECT cur, count(DISTINCT vid) AS visitors, sum(pv)::BIGINT AS page_views FROM ses GROUP BY cur),
 s AS (

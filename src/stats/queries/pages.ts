@@ -19,6 +19,7 @@ const pagesSql = (rows: string, filtered: boolean, sessions: string | null) => `
 WITH r AS MATERIALIZED (
   SELECT coalesce(page_path, '(none)') AS page, sid, vid, pv, pv_first, pv_last, scrolls, engaged_ms, depth, m FROM (${rows})
 ),
+${sessions === null ? '' : `ss AS MATERIALIZED (SELECT sid, pv_first, pv_last, entry_page, exit_page, solo FROM (${sessions}) WHERE sid IS NOT NULL AND pv > 0),`}
 sr AS (
   SELECT * FROM r WHERE sid IS NOT NULL${filtered ? ' AND sid IN (SELECT sid FROM r WHERE m AND sid IS NOT NULL)' : ''}
 ),
@@ -45,7 +46,9 @@ s AS (
   ${
     sessions === null
       ? 'SELECT sid, arg_min(page, pv_first) AS entry, arg_max(page, pv_last) AS exit FROM sr WHERE pv > 0 GROUP BY sid'
-      : `SELECT sid, arg_min(entry_page, pv_first) AS entry, arg_max(exit_page, pv_last) AS exit FROM (${sessions}) WHERE sid IS NOT NULL AND pv > 0 GROUP BY sid`
+      : // A solo row is all of its session in the range (../rollup.ts): its entry and exit are the session's.
+        `SELECT sid, arg_min(entry_page, pv_first) AS entry, arg_max(exit_page, pv_last) AS exit FROM ss WHERE NOT solo GROUP BY sid
+  UNION ALL SELECT sid, entry_page, exit_page FROM ss WHERE solo`
   }
 ),
 ends AS (

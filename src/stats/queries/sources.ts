@@ -35,15 +35,19 @@ QUALIFY row_number() OVER (PARTITION BY dim ORDER BY sessions DESC, value) <= $l
 ORDER BY dim, sessions DESC, value`;
 
 // Over the rollup rows (../rollup.ts): a row's dimensions are those of its events, so the row holding a session's
-// first page view (least pv_first) carries the entry's values.
+// first page view (least pv_first) carries the entry's values. A `solo` row (a stored per-(day, session) row that is
+// all of its session in the range) is used as it is; only the other sessions are regrouped.
 const fromRowsSql = (rows: string, filtered: boolean) => {
+  const values = TABLES.map((t) => SOURCE_DIMENSIONS[t]);
   const pick = `SELECT sid, arg_min(vid, pv_first) AS visitor, ${TABLES.map((t) => `arg_min(coalesce(${SOURCE_DIMENSIONS[t]}, '(none)'), pv_first) AS ${t}`).join(', ')}`;
-  if (!filtered) return `${pick} FROM (${rows}) WHERE sid IS NOT NULL AND pv > 0 GROUP BY sid`;
-  // Sessions with a matching row: `r` is read twice, so it is materialised with only the columns needed.
-  const columns = ['sid', 'vid', 'pv', 'pv_first', 'm', ...TABLES.map((t) => SOURCE_DIMENSIONS[t])].join(', ');
+  const whole = `SELECT sid, vid AS visitor, ${TABLES.map((t) => `coalesce(${SOURCE_DIMENSIONS[t]}, '(none)') AS ${t}`).join(', ')}`;
+  // `r` is read more than once: materialised with only the columns needed.
+  const columns = ['sid', 'vid', 'pv', 'pv_first', 'm', 'solo', ...values].join(', ');
+  const regrouped = filtered ? `NOT solo AND pv > 0 AND sid IN (SELECT sid FROM r WHERE m AND NOT solo)` : 'NOT solo';
   return (
-    `WITH r AS MATERIALIZED (SELECT ${columns} FROM (${rows}) WHERE sid IS NOT NULL) ` +
-    `${pick} FROM r WHERE pv > 0 AND sid IN (SELECT sid FROM r WHERE m) GROUP BY sid`
+    `WITH r AS MATERIALIZED (SELECT ${columns} FROM (${rows}) WHERE sid IS NOT NULL${filtered ? '' : ' AND pv > 0'}) ` +
+    `${pick} FROM r WHERE ${regrouped} GROUP BY sid ` +
+    `UNION ALL ${whole} FROM r WHERE solo AND pv > 0${filtered ? ' AND m' : ''}`
   );
 };
 
