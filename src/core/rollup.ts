@@ -18,7 +18,7 @@
  */
 
 /** Bump when the rollup's columns or their meaning change: stored rollups of another version are rebuilt. */
-export const ROLLUP_VERSION = 2;
+export const ROLLUP_VERSION = 3;
 
 /** The attached database and table the query stage keeps the rollup in. */
 export const ROLLUP_TABLE = 'rollup.page_sessions';
@@ -163,5 +163,77 @@ export function bucketsFromRowsSql(rows: string): string {
     `SELECT site_id, dt, coalesce(hour, -1)::INTEGER AS hour, count(DISTINCT vid)::INTEGER AS visitors, ` +
     `count(DISTINCT sid)::INTEGER AS sessions, sum(pv)::INTEGER AS page_views, sum(n)::BIGINT AS events, max(t_max) AS last_ts ` +
     `FROM (${rows}) GROUP BY GROUPING SETS ((site_id, dt), (site_id, dt, hour))`
+  );
+}
+
+/**
+ * Per-day tables for the pages and clicks tiles without filters (the dashboards' most common requests): their top
+ * lists sum per-day counts, and the distinct visitors of the top items read per-day (item hash, visitor) pairs, two
+ * integers per row, instead of regrouping every page-session row or click. Ranges that are not whole rolled-up days
+ * compute the same rows from `events` (src/stats/rollup.ts), like every rollup table.
+ *
+ * - PAGES_TABLE: per (site, day, page_path) the page views and the engaged time of the page's scroll events with a
+ *   session (the pages tile's numerator);
+ * - PAGE_VISITORS_TABLE: distinct (site, day, ph = pageHashSql, vid) of page views with a visitor;
+ * - PAGE_SCROLLS_TABLE: per (site, day, page_path, sid) with scroll events the deepest scroll, for the average
+ *   depth per (page, session); a session seen on one stored day only has one row per page (see SHARED_SESSIONS_TABLE);
+ * - ELEMENTS_TABLE: per (site, day, page_path, element_selector, element_text) the clicks (CLICK_EVENT_TYPES) and
+ *   rage clicks;
+ * - ELEMENT_VISITORS_TABLE: distinct (site, day, eh = elementHashSql, vid) of clicks with a visitor.
+ * Page and element hashes are 64-bit, as the ids are: two items share one only with probability ~n^2 / 2^65.
+ */
+export const PAGES_TABLE = 'rollup.pages';
+export const PAGE_VISITORS_TABLE = 'rollup.page_visitors';
+export const PAGE_SCROLLS_TABLE = 'rollup.page_scrolls';
+export const ELEMENTS_TABLE = 'rollup.elements';
+export const ELEMENT_VISITORS_TABLE = 'rollup.element_visitors';
+
+/** Event types the clicks tile counts as clicks (rage_click is counted apart). */
+export const CLICK_EVENT_TYPES = ['click', 'outbound'] as const;
+const CLICKS_SQL = CLICK_EVENT_TYPES.map((t) => `'${t}'`).join(', ');
+
+/** The pages tile's page key: page_path with NULL as '(none)'. */
+export const pageKeySql = (column = 'page_path') => `coalesce(${column}, '(none)')`;
+export const pageHashSql = (column = 'page_path') => `hash(${pageKeySql(column)})`;
+
+/** The clicks tile's element key: page, selector (NULL: '(none)') and text (NULL: ''). */
+export function elementKeySql(page = 'page_path', selector = 'element_selector', text = 'element_text'): [string, string, string] {
+  return [`coalesce(${page}, '(none)')`, `coalesce(${selector}, '(none)')`, `coalesce(${text}, '')`];
+}
+export const elementHashSql = (...key: [string, string, string]) => `hash(${key.join(', ')})`;
+
+/** `rows`: rollup rows (a day's stored ones, or rollupSelectSql over `events`). */
+export function pagesFromRowsSql(rows: string): string {
+  return (
+    `SELECT site_id, dt, page_path, sum(pv)::INTEGER AS views, ` +
+    `sum(engaged_ms) FILTER (WHERE scrolls > 0 AND sid IS NOT NULL) AS engaged_ms ` +
+    `FROM (${rows}) GROUP BY site_id, dt, page_path`
+  );
+}
+
+export function pageVisitorsFromRowsSql(rows: string): string {
+  return `SELECT DISTINCT site_id, dt, ${pageHashSql()} AS ph, vid FROM (${rows}) WHERE pv > 0 AND vid IS NOT NULL`;
+}
+
+export function pageScrollsFromRowsSql(rows: string): string {
+  return (
+    `SELECT site_id, dt, page_path, sid, max(depth) AS depth ` +
+    `FROM (${rows}) WHERE scrolls > 0 AND sid IS NOT NULL GROUP BY site_id, dt, page_path, sid`
+  );
+}
+
+/** `rows`: interaction rows (a day's stored ones, or interactionsSelectSql over `events`). */
+export function elementsFromRowsSql(rows: string): string {
+  return (
+    `SELECT site_id, dt, page_path, element_selector, element_text, ` +
+    `count_if(event_type IN (${CLICKS_SQL}))::INTEGER AS clicks, count_if(event_type = 'rage_click')::INTEGER AS rage_clicks ` +
+    `FROM (${rows}) WHERE event_type IN (${CLICKS_SQL}, 'rage_click') GROUP BY site_id, dt, page_path, element_selector, element_text`
+  );
+}
+
+export function elementVisitorsFromRowsSql(rows: string): string {
+  return (
+    `SELECT DISTINCT site_id, dt, ${elementHashSql(...elementKeySql())} AS eh, hash(anonymous_id) AS vid ` +
+    `FROM (${rows}) WHERE event_type IN (${CLICKS_SQL}) AND anonymous_id IS NOT NULL`
   );
 }

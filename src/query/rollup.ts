@@ -4,13 +4,23 @@ import { Gauge, type Registry } from 'prom-client';
 import type { Clock, Logger } from '../core/ports.js';
 import {
   BUCKETS_TABLE,
+  ELEMENTS_TABLE,
+  ELEMENT_VISITORS_TABLE,
   INTERACTIONS_TABLE,
+  PAGES_TABLE,
+  PAGE_SCROLLS_TABLE,
+  PAGE_VISITORS_TABLE,
   ROLLUP_TABLE,
   ROLLUP_VERSION,
   SESSIONS_TABLE,
   SHARED_SESSIONS_TABLE,
   bucketsFromRowsSql,
+  elementVisitorsFromRowsSql,
+  elementsFromRowsSql,
   interactionsSelectSql,
+  pageScrollsFromRowsSql,
+  pageVisitorsFromRowsSql,
+  pagesFromRowsSql,
   rollupSelectSql,
   sessionsFromRowsSql,
 } from '../core/rollup.js';
@@ -58,7 +68,28 @@ export interface RollupKeeper {
 
 const DAY_MS = 86_400_000;
 /** The tables a day's build replaces. */
-const TABLES = [ROLLUP_TABLE, INTERACTIONS_TABLE, SESSIONS_TABLE, BUCKETS_TABLE];
+const TABLES = [
+  ROLLUP_TABLE,
+  INTERACTIONS_TABLE,
+  SESSIONS_TABLE,
+  BUCKETS_TABLE,
+  PAGES_TABLE,
+  PAGE_VISITORS_TABLE,
+  PAGE_SCROLLS_TABLE,
+  ELEMENTS_TABLE,
+  ELEMENT_VISITORS_TABLE,
+];
+
+/** The tables derived from a day's rollup rows (`rows`) or interaction rows (`interactions`), and their SELECTs. */
+const DERIVED: readonly { table: string; from: 'rows' | 'interactions'; select: (rows: string) => string; order: string }[] = [
+  { table: SESSIONS_TABLE, from: 'rows', select: sessionsFromRowsSql, order: 'site_id' },
+  { table: BUCKETS_TABLE, from: 'rows', select: bucketsFromRowsSql, order: 'site_id, hour' },
+  { table: PAGES_TABLE, from: 'rows', select: pagesFromRowsSql, order: 'site_id' },
+  { table: PAGE_VISITORS_TABLE, from: 'rows', select: pageVisitorsFromRowsSql, order: 'site_id' },
+  { table: PAGE_SCROLLS_TABLE, from: 'rows', select: pageScrollsFromRowsSql, order: 'site_id' },
+  { table: ELEMENTS_TABLE, from: 'interactions', select: elementsFromRowsSql, order: 'site_id' },
+  { table: ELEMENT_VISITORS_TABLE, from: 'interactions', select: elementVisitorsFromRowsSql, order: 'site_id' },
+];
 
 const SHARED_SELECT = `SELECT site_id, sid FROM ${SESSIONS_TABLE}`;
 
@@ -98,21 +129,18 @@ export async function attachRollup(conn: DuckDBConnection, path: string | null, 
 /** Creates the rollup's tables (once the `events` view exists: the rollup's columns are those of its SELECT). */
 export async function prepareRollupTables(conn: DuckDBConnection): Promise<void> {
   await conn.run(`CREATE TABLE IF NOT EXISTS rollup.days (dt DATE PRIMARY KEY, fingerprint VARCHAR NOT NULL, version INTEGER NOT NULL)`);
-  await conn.run(`CREATE TABLE IF NOT EXISTS ${ROLLUP_TABLE} AS ${rollupSelectSql('FALSE')}`);
-  await conn.run(`CREATE TABLE IF NOT EXISTS ${INTERACTIONS_TABLE} AS ${interactionsSelectSql('FALSE')}`);
-  await conn.run(`CREATE TABLE IF NOT EXISTS ${SESSIONS_TABLE} AS ${sessionsFromRowsSql(`SELECT * FROM ${ROLLUP_TABLE} WHERE FALSE`)}`);
-  await conn.run(`CREATE TABLE IF NOT EXISTS ${BUCKETS_TABLE} AS ${bucketsFromRowsSql(`SELECT * FROM ${ROLLUP_TABLE} WHERE FALSE`)}`);
-  await conn.run(`CREATE TABLE IF NOT EXISTS ${SHARED_SESSIONS_TABLE} AS ${SHARED_SELECT} WHERE FALSE`);
-  const stale = await conn.runAndReadAll(`SELECT count(*)::INTEGER FROM rollup.days WHERE version <> ${ROLLUP_VERSION}`);
-  if (Number(stale.getRows()[0]?.[0] ?? 0) > 0) {
-    // Another rollup version: start over (CREATE OR REPLACE, the columns may differ).
-    await conn.run(`DELETE FROM rollup.days`);
-    await conn.run(`CREATE OR REPLACE TABLE ${ROLLUP_TABLE} AS ${rollupSelectSql('FALSE')}`);
-    await conn.run(`CREATE OR REPLACE TABLE ${INTERACTIONS_TABLE} AS ${interactionsSelectSql('FALSE')}`);
-    await conn.run(`CREATE OR REPLACE TABLE ${SESSIONS_TABLE} AS ${sessionsFromRowsSql(`SELECT * FROM ${ROLLUP_TABLE} WHERE FALSE`)}`);
-    await conn.run(`CREATE OR REPLACE TABLE ${BUCKETS_TABLE} AS ${bucketsFromRowsSql(`SELECT * FROM ${ROLLUP_TABLE} WHERE FALSE`)}`);
-    await conn.run(`CREATE OR REPLACE TABLE ${SHARED_SESSIONS_TABLE} AS ${SHARED_SELECT} WHERE FALSE`);
-  }
+  const [stale, current] = (
+    await conn.runAndReadAll(`SELECT count_if(version <> ${ROLLUP_VERSION})::INTEGER, count_if(version = ${ROLLUP_VERSION})::INTEGER FROM rollup.days`)
+  ).getRows()[0]!.map(Number);
+  // Another rollup version, or nothing stored yet: start over (CREATE OR REPLACE, the columns may differ).
+  const reset = stale! > 0 || current === 0;
+  if (reset) await conn.run(`DELETE FROM rollup.days`);
+  const create = (table: string, select: string) => conn.run(`CREATE ${reset ? 'OR REPLACE TABLE' : 'TABLE IF NOT EXISTS'} ${table} AS ${select}`);
+  const none = (table: string) => `SELECT * FROM ${table} WHERE FALSE`;
+  await create(ROLLUP_TABLE, rollupSelectSql('FALSE'));
+  await create(INTERACTIONS_TABLE, interactionsSelectSql('FALSE'));
+  for (const d of DERIVED) await create(d.table, d.select(none(d.from === 'rows' ? ROLLUP_TABLE : INTERACTIONS_TABLE)));
+  await create(SHARED_SESSIONS_TABLE, `${SHARED_SELECT} WHERE FALSE`);
 }
 
 export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<RollupKeeper> {
@@ -162,9 +190,8 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
         // Sorted by site so that a tile's scan skips the row groups of other sites.
         await conn.run(`INSERT INTO ${ROLLUP_TABLE} ${rollupSelectSql(`dt = ${d}`)} ORDER BY site_id, hour`);
         await conn.run(`INSERT INTO ${INTERACTIONS_TABLE} ${interactionsSelectSql(`dt = ${d}`)} ORDER BY site_id, event_type, ts`);
-        const rows = `SELECT * FROM ${ROLLUP_TABLE} WHERE dt = ${d}`;
-        await conn.run(`INSERT INTO ${SESSIONS_TABLE} ${sessionsFromRowsSql(rows)} ORDER BY site_id`);
-        await conn.run(`INSERT INTO ${BUCKETS_TABLE} ${bucketsFromRowsSql(rows)} ORDER BY site_id, hour`);
+        const sources = { rows: `SELECT * FROM ${ROLLUP_TABLE} WHERE dt = ${d}`, interactions: `SELECT * FROM ${INTERACTIONS_TABLE} WHERE dt = ${d}` };
+        for (const x of DERIVED) await conn.run(`INSERT INTO ${x.table} ${x.select(sources[x.from])} ORDER BY ${x.order}`);
       });
       await conn.run(`DELETE FROM rollup.days WHERE dt = ${d}`);
       await conn.run(`INSERT INTO rollup.days VALUES (${d}, ${sqlString(print)}, ${ROLLUP_VERSION})`);

@@ -40,6 +40,13 @@ function edgeRows(): LakeRow[] {
     // A closed day's session that goes on today (in the buffer tail): its stored row is not the whole session.
     ev('t1', '2026-11-25T23:58:00.000Z', 'page_view', 'into-today', '/', { referrer_host: 'late.example', channel: 'Referral' }),
     ev('t2', '2026-11-26T00:03:00.000Z', 'page_view', 'into-today', '/pricing'),
+    // Sessions that scroll one page on both sides of midnight: one (page, session) pair, its deepest scroll counts.
+    ev('s1', '2026-11-21T23:40:00.000Z', 'page_view', 'scroll-2d', '/docs'),
+    ev('s2', '2026-11-21T23:45:00.000Z', 'scroll', 'scroll-2d', '/docs', { scroll_depth: 30, properties: '{"engaged_ms":1000}' }),
+    ev('s3', '2026-11-22T00:10:00.000Z', 'scroll', 'scroll-2d', '/docs', { scroll_depth: 80, properties: '{"engaged_ms":2000}' }),
+    ev('s4', '2026-11-23T23:50:00.000Z', 'page_view', 'scroll-live', '/docs'),
+    ev('s5', '2026-11-23T23:55:00.000Z', 'scroll', 'scroll-live', '/docs', { scroll_depth: 20 }),
+    ev('s6', '2026-11-24T00:05:00.000Z', 'scroll', 'scroll-live', '/docs', { scroll_depth: 90 }),
     // A session whose device changes within a day: two stored rows on one day.
     ev('d1', '2026-11-22T10:00:00.000Z', 'page_view', 'two-devices', '/', { referrer_host: 'first.example' }),
     ev('d2', '2026-11-22T10:05:00.000Z', 'page_view', 'two-devices', '/docs', { device_type: 'desktop', referrer_host: 'second.example' }),

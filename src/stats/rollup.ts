@@ -1,7 +1,12 @@
 import type { SqlParam, SqlRunner } from '../core/ports.js';
 import {
   BUCKETS_TABLE,
+  ELEMENTS_TABLE,
+  ELEMENT_VISITORS_TABLE,
   INTERACTIONS_TABLE,
+  PAGES_TABLE,
+  PAGE_SCROLLS_TABLE,
+  PAGE_VISITORS_TABLE,
   INTERACTION_COLUMNS,
   ROLLUP_DIMENSIONS,
   ROLLUP_TABLE,
@@ -9,8 +14,13 @@ import {
   SHARED_SESSIONS_TABLE,
   VISITOR_DIMENSIONS,
   bucketsFromRowsSql,
+  elementVisitorsFromRowsSql,
+  elementsFromRowsSql,
   eventRowsSql,
   interactionsSelectSql,
+  pageScrollsFromRowsSql,
+  pageVisitorsFromRowsSql,
+  pagesFromRowsSql,
   rollupSelectSql,
   sessionsFromRowsSql,
 } from '../core/rollup.js';
@@ -144,4 +154,47 @@ export async function sessionRowsMatching(sql: SqlRunner, q: StatsQuery, prefix:
   const rows = await storedAndLive(sql, q, prefix, SESSIONS_TABLE, (where) => sessionsFromRowsSql(rollupSelectSql(where)), undefined, true);
   const f = filterSql(q.filters, undefined, `${prefix}f`);
   return { sql: `SELECT *, ${f.sql || 'TRUE'} AS m FROM (${rows.sql})`, params: { ...rows.params, ...f.params } };
+}
+
+/**
+ * For the pages tile without filters: the per-day page, page-visitor, page-scroll and session rows (core/rollup.ts
+ * PAGES_TABLE...) of q's range, stored for the covered days and derived from `events` for the rest; the scroll and
+ * session rows carry `solo`. Null when there are filters or no rollup (the tile then reads rollupRows()).
+ */
+export async function pageSources(
+  sql: SqlRunner,
+  q: StatsQuery,
+  prefix: string,
+): Promise<{ pages: Scope; visitors: Scope; scrolls: Scope; sessions: Scope } | null> {
+  if (q.filters.length > 0 || sql.rollupDays === undefined) return null;
+  const covered = await coveredDays(sql, q);
+  const from = (select: (rows: string) => string) => (where: string) => select(rollupSelectSql(where));
+  const [pages, visitors, scrolls, sessions] = await Promise.all([
+    storedAndLive(sql, q, prefix, PAGES_TABLE, from(pagesFromRowsSql), covered),
+    storedAndLive(sql, q, prefix, PAGE_VISITORS_TABLE, from(pageVisitorsFromRowsSql), covered),
+    storedAndLive(sql, q, prefix, PAGE_SCROLLS_TABLE, from(pageScrollsFromRowsSql), covered, true),
+    storedAndLive(sql, q, prefix, SESSIONS_TABLE, from(sessionsFromRowsSql), covered, true),
+  ]);
+  return { pages, visitors, scrolls, sessions };
+}
+
+/**
+ * For the clicks tile when every filter is on the page (or there is none): the per-day element and element-visitor
+ * rows (core/rollup.ts ELEMENTS_TABLE, ELEMENT_VISITORS_TABLE) of q's range, and the filter over the element rows.
+ * Null otherwise or without a rollup (the tile then reads interactionEvents()).
+ */
+export async function elementSources(
+  sql: SqlRunner,
+  q: StatsQuery,
+  prefix: string,
+): Promise<{ elements: Scope; visitors: Scope; filter: Scope } | null> {
+  if (sql.rollupDays === undefined || !q.filters.every((f) => f.column === 'page_path')) return null;
+  const covered = await coveredDays(sql, q);
+  const from = (select: (rows: string) => string) => (where: string) => select(interactionsSelectSql(where));
+  const [elements, visitors] = await Promise.all([
+    storedAndLive(sql, q, prefix, ELEMENTS_TABLE, from(elementsFromRowsSql), covered),
+    storedAndLive(sql, q, prefix, ELEMENT_VISITORS_TABLE, from(elementVisitorsFromRowsSql), covered),
+  ]);
+  const f = filterSql(q.filters, undefined, `${prefix}f`);
+  return { elements, visitors, filter: { sql: f.sql || 'TRUE', params: f.params } };
 }

@@ -1,6 +1,7 @@
 import type { SqlRunner } from '../../core/ports.js';
 import { eventScope, type NamedQuery, rangeDays, type StatsQuery } from '../params.js';
-import { interactionEvents } from '../rollup.js';
+import { CLICK_EVENT_TYPES, elementHashSql, elementKeySql } from '../../core/rollup.js';
+import { elementSources, interactionEvents } from '../rollup.js';
 import { mergeParams, num, str } from '../sql.js';
 
 /**
@@ -8,7 +9,7 @@ import { mergeParams, num, str } from '../sql.js';
  * selector and element text (NULL: "(none)"), with clicks and visitors. `rage_click` events are counted per element
  * in `rage_clicks` (they are additional to the clicks).
  */
-export const CLICK_TYPES_SQL = "'click', 'outbound'";
+export const CLICK_TYPES_SQL = CLICK_EVENT_TYPES.map((t) => `'${t}'`).join(', ');
 
 // The top elements are chosen by their counts alone, so distinct visitors are counted for those elements only.
 const clicksSql = (scope: string, source: string) => `
@@ -30,10 +31,37 @@ SELECT top.page, top.selector, top.text, top.clicks, coalesce(vis.visitors, 0) A
 FROM top LEFT JOIN vis USING (page, selector, text)
 ORDER BY clicks DESC, page, selector, text`;
 
+/**
+ * The same answer from the per-day element tables (../rollup.ts elementSources), without filters or with filters on
+ * the page: counts are sums of per-day ones; visitors are distinct over the (element hash, visitor) pairs of the top
+ * elements.
+ */
+const fastSql = (elements: string, visitors: string, filter: string) => `
+WITH top AS (
+  SELECT ${elementKeySql()[0]} AS page, ${elementKeySql()[1]} AS selector, ${elementKeySql()[2]} AS text,
+    sum(clicks)::BIGINT AS clicks, sum(rage_clicks)::BIGINT AS rage_clicks
+  FROM (${elements}) WHERE ${filter} GROUP BY ALL HAVING clicks > 0
+  ORDER BY clicks DESC, page, selector, text LIMIT $limit
+),
+th AS (SELECT *, ${elementHashSql('page', 'selector', 'text')} AS eh FROM top),
+vis AS (SELECT eh, count(DISTINCT vid) AS visitors FROM (${visitors}) WHERE eh IN (SELECT eh FROM th) GROUP BY eh)
+SELECT th.page, th.selector, th.text, th.clicks, coalesce(vis.visitors, 0) AS visitors, th.rage_clicks
+FROM th LEFT JOIN vis USING (eh)
+ORDER BY clicks DESC, page, selector, text`;
+
 export async function clicks(sql: SqlRunner, q: StatsQuery) {
-  const scope = eventScope(q);
-  const source = await interactionEvents(sql, q);
-  const result = await sql.queryInternal(clicksSql(scope.sql, source.sql), mergeParams(scope.params, source.params, { limit: q.limit }));
+  const fast = await elementSources(sql, q, 'e_');
+  let result;
+  if (fast !== null) {
+    result = await sql.queryInternal(
+      fastSql(fast.elements.sql, fast.visitors.sql, fast.filter.sql),
+      mergeParams(fast.elements.params, fast.visitors.params, fast.filter.params, { limit: q.limit }),
+    );
+  } else {
+    const scope = eventScope(q);
+    const source = await interactionEvents(sql, q);
+    result = await sql.queryInternal(clicksSql(scope.sql, source.sql), mergeParams(scope.params, source.params, { limit: q.limit }));
+  }
   return result.rows.map((r) => ({
     page: str(r.page),
     selector: str(r.selector),

@@ -1,6 +1,7 @@
 import type { SqlRunner, SqlValue } from '../../core/ports.js';
 import { type NamedQuery, rangeDays, type StatsQuery } from '../params.js';
-import { rollupRows, sessionSources } from '../rollup.js';
+import { pageHashSql, pageKeySql } from '../../core/rollup.js';
+import { pageSources, rollupRows } from '../rollup.js';
 import { mergeParams, num, numOrNull, round, str } from '../sql.js';
 
 /**
@@ -15,11 +16,10 @@ import { mergeParams, num, numOrNull, round, str } from '../sql.js';
  * row's page views, scrolls and their times are those of one page) with the filter match flag `m`; the top table,
  * the scroll aggregates and the entry/exit pages all read it. `sr` = the rows of sessions with a matching row.
  */
-const pagesSql = (rows: string, filtered: boolean, sessions: string | null) => `
+const pagesSql = (rows: string, filtered: boolean) => `
 WITH r AS MATERIALIZED (
   SELECT coalesce(page_path, '(none)') AS page, sid, vid, pv, pv_first, pv_last, scrolls, engaged_ms, depth, m FROM (${rows})
 ),
-${sessions === null ? '' : `ss AS MATERIALIZED (SELECT sid, pv_first, pv_last, entry_page, exit_page, solo FROM (${sessions}) WHERE sid IS NOT NULL AND pv > 0),`}
 sr AS (
   SELECT * FROM r WHERE sid IS NOT NULL${filtered ? ' AND sid IN (SELECT sid FROM r WHERE m AND sid IS NOT NULL)' : ''}
 ),
@@ -42,34 +42,67 @@ scrolls AS (
 per_page AS (
   SELECT page, sum(engaged_ms)::DOUBLE AS engaged_ms, avg(depth)::DOUBLE AS avg_depth FROM scrolls GROUP BY page
 ),
-s AS (
-  ${
-    sessions === null
-      ? 'SELECT sid, arg_min(page, pv_first) AS entry, arg_max(page, pv_last) AS exit FROM sr WHERE pv > 0 GROUP BY sid'
-      : // A solo row is all of its session in the range (../rollup.ts): its entry and exit are the session's.
-        `SELECT sid, arg_min(entry_page, pv_first) AS entry, arg_max(exit_page, pv_last) AS exit FROM ss WHERE NOT solo GROUP BY sid
-  UNION ALL SELECT sid, entry_page, exit_page FROM ss WHERE solo`
-  }
-),
-ends AS (
-  SELECT * FROM (
-    SELECT 'entry' AS kind, entry AS page, count(*) AS sessions FROM s GROUP BY ALL
-    UNION ALL SELECT 'exit' AS kind, exit AS page, count(*) AS sessions FROM s GROUP BY ALL
-  )
-  QUALIFY row_number() OVER (PARTITION BY kind ORDER BY sessions DESC, page) <= $limit
-)
+s AS (SELECT sid, arg_min(page, pv_first) AS entry, arg_max(page, pv_last) AS exit FROM sr WHERE pv > 0 GROUP BY sid),
+ends AS (${endsSql('s')})
 SELECT 'top' AS kind, v.page, v.views, v.visitors, p.engaged_ms, p.avg_depth, NULL::BIGINT AS sessions
 FROM views v LEFT JOIN per_page p USING (page)
 UNION ALL
 SELECT kind, page, NULL, NULL, NULL, NULL, sessions FROM ends`;
 
+/** The entry and exit tables from the CTE `sessions` (one row per session: entry, exit), at most $limit pages each. */
+const endsSql = (sessions: string) => `
+  SELECT * FROM (
+    SELECT 'entry' AS kind, entry AS page, count(*) AS sessions FROM ${sessions} GROUP BY ALL
+    UNION ALL SELECT 'exit' AS kind, exit AS page, count(*) AS sessions FROM ${sessions} GROUP BY ALL
+  )
+  QUALIFY row_number() OVER (PARTITION BY kind ORDER BY sessions DESC, page) <= $limit`;
+
+/**
+ * The same answer without filters from the per-day tables (../rollup.ts pageSources): views and engaged time are
+ * sums of per-day ones; visitors are distinct over the (page hash, visitor) pairs of the top pages; the depth is
+ * averaged over (page, session) pairs, a `solo` scroll row being its pair already.
+ */
+const fastSql = (t: { pages: string; visitors: string; scrolls: string; sessions: string }) => `
+WITH pg AS (
+  SELECT ${pageKeySql()} AS page, sum(views)::BIGINT AS views, sum(engaged_ms)::DOUBLE AS engaged_ms
+  FROM (${t.pages}) GROUP BY 1
+),
+views AS (SELECT page, views, engaged_ms, ${pageHashSql('page')} AS ph FROM pg WHERE views > 0 ORDER BY views DESC, page LIMIT $limit),
+vis AS (SELECT ph, count(DISTINCT vid) AS visitors FROM (${t.visitors}) WHERE ph IN (SELECT ph FROM views) GROUP BY ph),
+sc AS MATERIALIZED (
+  SELECT ${pageKeySql()} AS page, sid, depth, solo FROM (${t.scrolls})
+  WHERE ${pageKeySql()} IN (SELECT page FROM views)
+),
+depths AS (
+  SELECT page, avg(depth)::DOUBLE AS avg_depth
+  FROM (SELECT page, depth FROM sc WHERE solo UNION ALL SELECT page, max(depth) FROM sc WHERE NOT solo GROUP BY page, sid)
+  GROUP BY page
+),
+ss AS MATERIALIZED (SELECT sid, pv_first, pv_last, entry_page, exit_page, solo FROM (${t.sessions}) WHERE sid IS NOT NULL AND pv > 0),
+s AS (
+  SELECT sid, arg_min(entry_page, pv_first) AS entry, arg_max(exit_page, pv_last) AS exit FROM ss WHERE NOT solo GROUP BY sid
+  UNION ALL SELECT sid, entry_page, exit_page FROM ss WHERE solo
+),
+ends AS (${endsSql('s')})
+SELECT 'top' AS kind, v.page, v.views, coalesce(x.visitors, 0) AS visitors, v.engaged_ms, d.avg_depth, NULL::BIGINT AS sessions
+FROM views v LEFT JOIN vis x USING (ph) LEFT JOIN depths d USING (page)
+UNION ALL
+SELECT kind, page, NULL, NULL, NULL, NULL, sessions FROM ends`;
+
 export async function pages(sql: SqlRunner, q: StatsQuery) {
-  // Without filters the entry and exit pages come from the per-(day, session) rows, which keep each day's.
-  const [rows, fast] = await Promise.all([rollupRows(sql, q), sessionSources(sql, q, 's_')]);
-  const result = await sql.queryInternal(
-    pagesSql(rows.sql, q.filters.length > 0, fast?.sessions.sql ?? null),
-    mergeParams(rows.params, fast?.sessions.params ?? {}, { limit: q.limit }),
-  );
+  const fast = await pageSources(sql, q, 'g_');
+  let result;
+  if (fast !== null) {
+    const tables = { pages: fast.pages.sql, visitors: fast.visitors.sql, scrolls: fast.scrolls.sql, sessions: fast.sessions.sql };
+    result = await sql.queryInternal(
+      fastSql(tables),
+      mergeParams(fast.pages.params, fast.visitors.params, fast.scrolls.params, fast.sessions.params, { limit: q.limit }),
+    );
+  } else {
+    // With filters: the rollup rows (entry and exit from the rows of the matching sessions).
+    const rows = await rollupRows(sql, q);
+    result = await sql.queryInternal(pagesSql(rows.sql, q.filters.length > 0), mergeParams(rows.params, { limit: q.limit }));
+  }
   // UNION ALL keeps no order: sort as the SQL did (count DESC, page).
   const order = (a: Row, b: Row, key: string) => num(b[key]) - num(a[key]) || byteOrder(str(a.page), str(b.page));
   const table = (kind: string) =>
