@@ -62,10 +62,19 @@ before(async () => {
   rolled = await openStatsLake(rows, hot, { clock: () => NOW });
   await rolled.engine.rollup!.catchUp();
   assert.equal((await rolled.engine.rollupDays!('2026-11-20', '2026-11-26')).size, 6, 'every closed day is rolled up');
+  // A late event reaches 2026-11-21 after it was rolled up: that day is read from `events` between stored days.
+  const late = lakeRow({ event_id: 'late-1', ts: '2026-11-21T23:52:00.000Z', event_type: 'page_view', site_id: 'shop', session_id: 'cross-1', anonymous_id: 'edge-cross-1', page_path: '/late', country: 'DE', device_type: 'mobile' });
+  plain.snapshots.snapshot = { ...plain.snapshots.snapshot, generation: 2, files: [...plain.snapshots.snapshot.files, await plain.lake.writeFile([late], 2)] };
+  rolled.snapshots.snapshot = { ...rolled.snapshots.snapshot, generation: 2, files: [...rolled.snapshots.snapshot.files, await rolled.lake.writeFile([late], 2)] };
+  await rolled.engine.rollup!.catchUp();
   partly = await openStatsLake(rows, hot, { clock: () => NOW, settleMs: 60 * 3_600_000 });
   await partly.engine.rollup!.catchUp();
+  partly.snapshots.snapshot = { ...partly.snapshots.snapshot, generation: 2, files: [...partly.snapshots.snapshot.files, await partly.lake.writeFile([late], 2)] };
   const days = await partly.engine.rollupDays!('2026-11-20', '2026-11-26');
-  assert.deepEqual(['2026-11-23', '2026-11-24', '2026-11-25'].map((d) => days.has(d)), [true, false, false]);
+  assert.deepEqual(
+    ['2026-11-20', '2026-11-21', '2026-11-22', '2026-11-23', '2026-11-24', '2026-11-25'].map((d) => days.has(d)),
+    [true, false, true, true, false, false],
+  );
 });
 
 after(async () => {

@@ -79,17 +79,22 @@ async function storedAndLive(
   const { days, all } = covered ?? (await coveredDays(sql, q));
   const range = eventScope(q, undefined, { filters: false, prefix });
   const params: Record<string, SqlParam> = { [`${prefix}site`]: q.site };
-  days.forEach((d, i) => (params[`${prefix}c${i}`] = d));
   const list = days.map((_, i) => `$${prefix}c${i}::DATE`).join(', ');
-  // BETWEEN lets the scan skip row groups by their dt range (an IN list of many values becomes a join that does not).
-  const span = days.length === 0 ? '' : `dt BETWEEN $${prefix}c0::DATE AND $${prefix}c${days.length - 1}::DATE AND `;
-  const stored = `SELECT * FROM ${table} WHERE site_id = $${prefix}site AND ${span}dt IN (${list})`;
+  // BETWEEN lets the scan skip row groups by their dt range; the IN list (a join, several ms per scan) only when the
+  // covered days have gaps.
+  const contiguous = days.length > 0 && Date.parse(days[days.length - 1]!) - Date.parse(days[0]!) === (days.length - 1) * DAY_MS;
+  const span = days.length === 0 ? '' : `dt BETWEEN $${prefix}c0::DATE AND $${prefix}c${days.length - 1}::DATE`;
+  const stored = `SELECT * FROM ${table} WHERE site_id = $${prefix}site AND ${span}${contiguous ? '' : ` AND dt IN (${list})`}`;
+  // Bound: the days the SQL names (all of them for the IN list, else the first and last).
+  days.forEach((d, i) => {
+    if (!contiguous || i === 0 || i === days.length - 1) params[`${prefix}c${i}`] = d;
+  });
   const shared = `sid IS NOT NULL AND sid NOT IN (SELECT sid FROM ${SHARED_SESSIONS_TABLE} WHERE site_id = $${prefix}site)`;
   // All of the range rolled up: nothing to read from `events` (even a fully pruned scan of the view costs a plan over
   // every file of the lake).
   if (all) return { sql: solo ? `SELECT *, ${shared} AS solo FROM (${stored})` : stored, params };
   Object.assign(params, range.params);
-  const rest = live(days.length === 0 ? range.sql : `${range.sql} AND dt NOT IN (${list})`);
+  const rest = live(days.length === 0 ? range.sql : `${range.sql} AND NOT (${span}${contiguous ? '' : ` AND dt IN (${list})`})`);
   if (!solo) return { sql: days.length === 0 ? rest : `${stored} UNION ALL ${rest}`, params };
   if (days.length === 0) return { sql: `SELECT *, FALSE AS solo FROM (${rest})`, params };
   // A stored row's session may go on in the rows from `events` (a day not rolled up yet, today).
