@@ -14,6 +14,8 @@ export type CommitListener = (snapshot: LakeSnapshot) => void;
 
 export class ManifestState {
   #current: Manifest = emptyManifest();
+  /** snapshot() of #current, made once per manifest (the query engine asks for it before every query). */
+  #snapshot: { readonly of: Manifest; readonly snapshot: LakeSnapshot } | null = null;
   readonly #listeners = new Set<CommitListener>();
   /** When each key of pendingDeletes was retired (epoch ms); in memory only, see compaction.ts. */
   readonly retiredAt = new Map<string, number>();
@@ -49,7 +51,11 @@ export class ManifestState {
   }
 
   snapshot(): LakeSnapshot {
-    return snapshotOf(this.#current, (key) => this.store.localPath(key));
+    // Manifests are values (a change is a new object), so the cached one is current while it is the same object.
+    if (this.#snapshot?.of !== this.#current) {
+      this.#snapshot = { of: this.#current, snapshot: snapshotOf(this.#current, (key) => this.store.localPath(key)) };
+    }
+    return this.#snapshot.snapshot;
   }
 
   onCommit(listener: CommitListener): () => void {
