@@ -18,7 +18,7 @@
  */
 
 /** Bump when the rollup's columns or their meaning change: stored rollups of another version are rebuilt. */
-export const ROLLUP_VERSION = 3;
+export const ROLLUP_VERSION = 4;
 
 /** The attached database and table the query stage keeps the rollup in. */
 export const ROLLUP_TABLE = 'rollup.page_sessions';
@@ -118,7 +118,7 @@ export function interactionsSelectSql(where: string): string {
 /**
  * Two more tables derived from the rollup rows, for the overview without filters (the dashboards' first screen):
  * - SESSIONS_TABLE: per (site, day, session, visitor, VISITOR_DIMENSIONS) the page views, interactions, first and last event and page
- *   view time, and the entry page, exit page and entry sources (SESSION_SOURCES, NULL as '(none)') of that day's
+ *   view time, and the entry and exit page (as pageHashSql) and entry sources (SESSION_SOURCES, NULL as '(none)') of that day's
  *   part: about one row per session and day, so a range's sessions re-aggregate from a third of the rollup rows;
  * - BUCKETS_TABLE: per (site, day, hour) and per (site, day) (hour = -1) the distinct visitors and sessions, the
  *   page views, events and last event time: the trend's points (not sums of smaller parts) and /api/sites' days.
@@ -133,8 +133,8 @@ export function sessionsFromRowsSql(rows: string): string {
   const entry = (expr: string, as: string) => `arg_min(coalesce(${expr}, '(none)'), pv_first) FILTER (WHERE pv > 0) AS ${as}`;
   return (
     `SELECT site_id, dt, sid, vid, ${VISITOR_DIMENSIONS.join(', ')}, sum(pv)::INTEGER AS pv, sum(active)::INTEGER AS active, min(t_min) AS t_min, max(t_max) AS t_max, ` +
-    `min(pv_first) AS pv_first, max(pv_last) AS pv_last, ${entry('page_path', 'entry_page')}, ` +
-    `arg_max(coalesce(page_path, '(none)'), pv_last) FILTER (WHERE pv > 0) AS exit_page, ` +
+    `min(pv_first) AS pv_first, max(pv_last) AS pv_last, ` +
+    `arg_min(${pageHashSql()}, pv_first) FILTER (WHERE pv > 0) AS entry_ph, arg_max(${pageHashSql()}, pv_last) FILTER (WHERE pv > 0) AS exit_ph, ` +
     `${SESSION_SOURCES.map((c) => entry(c, c)).join(', ')} ` +
     `FROM (${rows}) GROUP BY site_id, dt, sid, vid, ${VISITOR_DIMENSIONS.join(', ')}`
   );
@@ -175,7 +175,7 @@ export function bucketsFromRowsSql(rows: string): string {
  * - PAGES_TABLE: per (site, day, page_path) the page views and the engaged time of the page's scroll events with a
  *   session (the pages tile's numerator);
  * - PAGE_VISITORS_TABLE: distinct (site, day, ph = pageHashSql, vid) of page views with a visitor;
- * - PAGE_SCROLLS_TABLE: per (site, day, page_path, sid) with scroll events the deepest scroll, for the average
+ * - PAGE_SCROLLS_TABLE: per (site, day, ph, sid) with scroll events the deepest scroll, for the average
  *   depth per (page, session); a session seen on one stored day only has one row per page (see SHARED_SESSIONS_TABLE);
  * - ELEMENTS_TABLE: per (site, day, page_path, element_selector, element_text) the clicks (CLICK_EVENT_TYPES) and
  *   rage clicks;
@@ -217,8 +217,8 @@ export function pageVisitorsFromRowsSql(rows: string): string {
 
 export function pageScrollsFromRowsSql(rows: string): string {
   return (
-    `SELECT site_id, dt, page_path, sid, max(depth) AS depth ` +
-    `FROM (${rows}) WHERE scrolls > 0 AND sid IS NOT NULL GROUP BY site_id, dt, page_path, sid`
+    `SELECT site_id, dt, ${pageHashSql()} AS ph, sid, max(depth) AS depth ` +
+    `FROM (${rows}) WHERE scrolls > 0 AND sid IS NOT NULL GROUP BY site_id, dt, ph, sid`
   );
 }
 

@@ -69,23 +69,28 @@ WITH pg AS (
 ),
 views AS (SELECT page, views, engaged_ms, ${pageHashSql('page')} AS ph FROM pg WHERE views > 0 ORDER BY views DESC, page LIMIT $limit),
 vis AS (SELECT ph, count(DISTINCT vid) AS visitors FROM (${t.visitors}) WHERE ph IN (SELECT ph FROM views) GROUP BY ph),
-sc AS MATERIALIZED (
-  SELECT ${pageKeySql()} AS page, sid, depth, solo FROM (${t.scrolls})
-  WHERE ${pageKeySql()} IN (SELECT page FROM views)
-),
+sc AS MATERIALIZED (SELECT ph, sid, depth, solo FROM (${t.scrolls}) WHERE ph IN (SELECT ph FROM views)),
 depths AS (
-  SELECT page, avg(depth)::DOUBLE AS avg_depth
-  FROM (SELECT page, depth FROM sc WHERE solo UNION ALL SELECT page, max(depth) FROM sc WHERE NOT solo GROUP BY page, sid)
-  GROUP BY page
+  SELECT ph, avg(depth)::DOUBLE AS avg_depth
+  FROM (SELECT ph, depth FROM sc WHERE solo UNION ALL SELECT ph, max(depth) FROM sc WHERE NOT solo GROUP BY ph, sid)
+  GROUP BY ph
 ),
-ss AS MATERIALIZED (SELECT sid, pv_first, pv_last, entry_page, exit_page, solo FROM (${t.sessions}) WHERE sid IS NOT NULL AND pv > 0),
+ss AS MATERIALIZED (SELECT sid, pv_first, pv_last, entry_ph, exit_ph, solo FROM (${t.sessions}) WHERE sid IS NOT NULL AND pv > 0),
 s AS (
-  SELECT sid, arg_min(entry_page, pv_first) AS entry, arg_max(exit_page, pv_last) AS exit FROM ss WHERE NOT solo GROUP BY sid
-  UNION ALL SELECT sid, entry_page, exit_page FROM ss WHERE solo
+  SELECT arg_min(entry_ph, pv_first) AS entry, arg_max(exit_ph, pv_last) AS exit FROM ss WHERE NOT solo GROUP BY sid
+  UNION ALL SELECT entry_ph, exit_ph FROM ss WHERE solo
 ),
-ends AS (${endsSql('s')})
+-- Entry and exit pages are pages with a view in the range: their names are in pg.
+names AS (SELECT page, ${pageHashSql('page')} AS ph FROM pg),
+ends AS (
+  SELECT kind, names.page, sessions FROM (
+    SELECT 'entry' AS kind, entry AS ph, count(*) AS sessions FROM s GROUP BY ALL
+    UNION ALL SELECT 'exit' AS kind, exit AS ph, count(*) AS sessions FROM s GROUP BY ALL
+  ) JOIN names USING (ph)
+  QUALIFY row_number() OVER (PARTITION BY kind ORDER BY sessions DESC, names.page) <= $limit
+)
 SELECT 'top' AS kind, v.page, v.views, coalesce(x.visitors, 0) AS visitors, v.engaged_ms, d.avg_depth, NULL::BIGINT AS sessions
-FROM views v LEFT JOIN vis x USING (ph) LEFT JOIN depths d USING (page)
+FROM views v LEFT JOIN vis x USING (ph) LEFT JOIN depths d USING (ph)
 UNION ALL
 SELECT kind, page, NULL, NULL, NULL, NULL, sessions FROM ends`;
 
