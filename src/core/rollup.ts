@@ -18,7 +18,7 @@
  */
 
 /** Bump when the rollup's columns or their meaning change: stored rollups of another version are rebuilt. */
-export const ROLLUP_VERSION = 4;
+export const ROLLUP_VERSION = 5;
 
 /** The attached database and table the query stage keeps the rollup in. */
 export const ROLLUP_TABLE = 'rollup.page_sessions';
@@ -118,7 +118,8 @@ export function interactionsSelectSql(where: string): string {
 /**
  * Two more tables derived from the rollup rows, for the overview without filters (the dashboards' first screen):
  * - SESSIONS_TABLE: per (site, day, session, visitor, VISITOR_DIMENSIONS) the page views, interactions, first and last event and page
- *   view time, and the entry and exit page (as pageHashSql) and entry sources (SESSION_SOURCES, NULL as '(none)') of that day's
+ *   view time, and the entry and exit page (as pageHashSql) and entry sources (SESSION_SOURCES as sourceHashSql, in
+ *   columns <source>_h; their names are in SOURCE_NAMES_TABLE) of that day's
  *   part: about one row per session and day, so a range's sessions re-aggregate from a third of the rollup rows;
  * - BUCKETS_TABLE: per (site, day, hour) and per (site, day) (hour = -1) the distinct visitors and sessions, the
  *   page views, events and last event time: the trend's points (not sums of smaller parts) and /api/sites' days.
@@ -128,14 +129,14 @@ export const SESSIONS_TABLE = 'rollup.sessions';
 export const BUCKETS_TABLE = 'rollup.buckets';
 
 export function sessionsFromRowsSql(rows: string): string {
-  // Entry values: those of the row with the first page view (rows are per page and dimensions, so exact); NULL
-  // becomes '(none)' so that arg_min (which skips NULL values) still picks that row.
-  const entry = (expr: string, as: string) => `arg_min(coalesce(${expr}, '(none)'), pv_first) FILTER (WHERE pv > 0) AS ${as}`;
+  // Entry values: those of the row with the first page view (rows are per page and dimensions, so exact), as
+  // sourceHashSql (never NULL, so arg_min, which skips NULL values, still picks that row).
+  const entry = (column: string) => `arg_min(${sourceHashSql(column)}, pv_first) FILTER (WHERE pv > 0) AS ${column}_h`;
   return (
     `SELECT site_id, dt, sid, vid, ${VISITOR_DIMENSIONS.join(', ')}, sum(pv)::INTEGER AS pv, sum(active)::INTEGER AS active, min(t_min) AS t_min, max(t_max) AS t_max, ` +
     `min(pv_first) AS pv_first, max(pv_last) AS pv_last, ` +
     `arg_min(${pageHashSql()}, pv_first) FILTER (WHERE pv > 0) AS entry_ph, arg_max(${pageHashSql()}, pv_last) FILTER (WHERE pv > 0) AS exit_ph, ` +
-    `${SESSION_SOURCES.map((c) => entry(c, c)).join(', ')} ` +
+    `${SESSION_SOURCES.map(entry).join(', ')} ` +
     `FROM (${rows}) GROUP BY site_id, dt, sid, vid, ${VISITOR_DIMENSIONS.join(', ')}`
   );
 }
@@ -148,6 +149,20 @@ export const VISITOR_DIMENSIONS = ['device_type', 'browser', 'os', 'country', 'l
 
 /** The entry values the sessions table keeps per (day, session): the sources tile's dimensions. */
 export const SESSION_SOURCES = ['referrer_host', 'channel', 'utm_source', 'utm_medium', 'utm_campaign'] as const;
+
+/** A source value's key: its 64-bit hash, NULL as '(none)' (the sources tile groups integers, not strings). */
+export const sourceValueSql = (column: string) => `coalesce(${column}, '(none)')`;
+export const sourceHashSql = (column: string) => `hash(${sourceValueSql(column)})`;
+
+/** The names of the sessions table's source hashes: distinct (site, day, h, value) of the day's rows with page views. */
+export const SOURCE_NAMES_TABLE = 'rollup.source_names';
+
+export function sourceNamesFromRowsSql(rows: string): string {
+  return (
+    `SELECT DISTINCT site_id, dt, hash(value) AS h, value FROM ` +
+    `(SELECT site_id, dt, unnest([${SESSION_SOURCES.map(sourceValueSql).join(', ')}]) AS value FROM (${rows}) WHERE pv > 0)`
+  );
+}
 
 /**
  * The sessions with more than one row in SESSIONS_TABLE (site_id, sid): a session seen on more than one stored day

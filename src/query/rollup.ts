@@ -14,6 +14,7 @@ import {
   ROLLUP_VERSION,
   SESSIONS_TABLE,
   SHARED_SESSIONS_TABLE,
+  SOURCE_NAMES_TABLE,
   bucketsFromRowsSql,
   elementVisitorsFromRowsSql,
   elementsFromRowsSql,
@@ -23,6 +24,7 @@ import {
   pagesFromRowsSql,
   rollupSelectSql,
   sessionsFromRowsSql,
+  sourceNamesFromRowsSql,
 } from '../core/rollup.js';
 import { sqlString } from './sandbox.js';
 
@@ -78,12 +80,14 @@ const TABLES = [
   PAGE_SCROLLS_TABLE,
   ELEMENTS_TABLE,
   ELEMENT_VISITORS_TABLE,
+  SOURCE_NAMES_TABLE,
 ];
 
 /** The tables derived from a day's rollup rows (`rows`) or interaction rows (`interactions`), and their SELECTs. */
 const DERIVED: readonly { table: string; from: 'rows' | 'interactions'; select: (rows: string) => string; order: string }[] = [
   { table: SESSIONS_TABLE, from: 'rows', select: sessionsFromRowsSql, order: 'site_id' },
   { table: BUCKETS_TABLE, from: 'rows', select: bucketsFromRowsSql, order: 'site_id, hour' },
+  { table: SOURCE_NAMES_TABLE, from: 'rows', select: sourceNamesFromRowsSql, order: 'site_id' },
   { table: PAGES_TABLE, from: 'rows', select: pagesFromRowsSql, order: 'site_id' },
   { table: PAGE_VISITORS_TABLE, from: 'rows', select: pageVisitorsFromRowsSql, order: 'site_id' },
   { table: PAGE_SCROLLS_TABLE, from: 'rows', select: pageScrollsFromRowsSql, order: 'site_id' },

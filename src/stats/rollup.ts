@@ -12,6 +12,7 @@ import {
   ROLLUP_TABLE,
   SESSIONS_TABLE,
   SHARED_SESSIONS_TABLE,
+  SOURCE_NAMES_TABLE,
   VISITOR_DIMENSIONS,
   bucketsFromRowsSql,
   elementVisitorsFromRowsSql,
@@ -23,6 +24,7 @@ import {
   pagesFromRowsSql,
   rollupSelectSql,
   sessionsFromRowsSql,
+  sourceNamesFromRowsSql,
 } from '../core/rollup.js';
 import { eventScope, filterSql, type Scope, type StatsQuery } from './params.js';
 
@@ -155,10 +157,27 @@ export async function sessionSources(sql: SqlRunner, q: StatsQuery, prefix: stri
  * null. They hold no hour, so they serve daily trends only.
  */
 export async function sessionRowsMatching(sql: SqlRunner, q: StatsQuery, prefix: string): Promise<Scope | null> {
+  return (await sessionRowsAndNames(sql, q, prefix, false))?.rows ?? null;
+}
+
+/**
+ * sessionRowsMatching() and, with `names`, the names of their source hashes (core/rollup.ts SOURCE_NAMES_TABLE:
+ * columns h, value) for the same days.
+ */
+export async function sessionRowsAndNames(
+  sql: SqlRunner,
+  q: StatsQuery,
+  prefix: string,
+  names: boolean,
+): Promise<{ rows: Scope; names: Scope | null } | null> {
   if (sql.rollupDays === undefined || !q.filters.every((f) => (VISITOR_DIMENSIONS as readonly string[]).includes(f.column))) return null;
-  const rows = await storedAndLive(sql, q, prefix, SESSIONS_TABLE, (where) => sessionsFromRowsSql(rollupSelectSql(where)), undefined, true);
+  const covered = await coveredDays(sql, q);
+  const [rows, named] = await Promise.all([
+    storedAndLive(sql, q, prefix, SESSIONS_TABLE, (where) => sessionsFromRowsSql(rollupSelectSql(where)), covered, true),
+    names ? storedAndLive(sql, q, prefix, SOURCE_NAMES_TABLE, (where) => sourceNamesFromRowsSql(rollupSelectSql(where)), covered) : null,
+  ]);
   const f = filterSql(q.filters, undefined, `${prefix}f`);
-  return { sql: `SELECT *, ${f.sql || 'TRUE'} AS m FROM (${rows.sql})`, params: { ...rows.params, ...f.params } };
+  return { rows: { sql: `SELECT *, ${f.sql || 'TRUE'} AS m FROM (${rows.sql})`, params: { ...rows.params, ...f.params } }, names: named };
 }
 
 /**

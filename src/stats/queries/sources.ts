@@ -1,6 +1,7 @@
 import type { SqlRunner } from '../../core/ports.js';
 import { rangeDays, type NamedQuery, type StatsQuery } from '../params.js';
-import { rollupRows, sessionRowsMatching } from '../rollup.js';
+import { sourceHashSql, sourceValueSql } from '../../core/rollup.js';
+import { rollupRows, sessionRowsAndNames } from '../rollup.js';
 import { mergeParams, num, str } from '../sql.js';
 
 /**
@@ -22,40 +23,61 @@ type Table = keyof typeof SOURCE_DIMENSIONS;
 const TABLES = Object.keys(SOURCE_DIMENSIONS) as Table[];
 
 /**
- * The tables from `s` (one row per session: visitor and entry values), most sessions first. Visitors are counted
- * over pre-deduplicated (value, visitor) rows instead of count(DISTINCT) per value (measured: about 25% less time).
+ * The tables from `s` (one row per session: visitor and the hashes of its entry values) and `names` (hash -> value),
+ * most sessions first. Visitors are counted over pre-deduplicated (hash, visitor) rows instead of count(DISTINCT)
+ * per value; grouping integers instead of the strings halved this tile's time (measured).
  */
-const tablesSql = (s: string) => `
-WITH s AS MATERIALIZED (${s}),
+const tablesSql = (r: string, s: string, names: string) => `
+WITH r AS MATERIALIZED (${r}),
+s AS MATERIALIZED (${s}),
+names AS (${names}),
 u AS (
-  ${TABLES.map((t) => `SELECT '${t}' AS dim, value, sum(n)::BIGINT AS sessions, count(visitor) AS visitors FROM (SELECT ${t} AS value, visitor, count(*) AS n FROM s GROUP BY ALL) GROUP BY ALL`).join('\n  UNION ALL ')}
+  ${TABLES.map((t) => `SELECT '${t}' AS dim, h, sum(n)::BIGINT AS sessions, count(visitor) AS visitors FROM (SELECT ${t} AS h, visitor, count(*) AS n FROM s GROUP BY ALL) GROUP BY ALL`).join('\n  UNION ALL ')}
 )
-SELECT * FROM u
-QUALIFY row_number() OVER (PARTITION BY dim ORDER BY sessions DESC, value) <= $limit
-ORDER BY dim, sessions DESC, value`;
+SELECT dim, names.value, sessions, visitors FROM u JOIN names USING (h)
+QUALIFY row_number() OVER (PARTITION BY dim ORDER BY sessions DESC, names.value) <= $limit
+ORDER BY dim, sessions DESC, names.value`;
 
-// Over the rollup rows (../rollup.ts): a row's dimensions are those of its events, so the row holding a session's
-// first page view (least pv_first) carries the entry's values. A `solo` row (a stored per-(day, session) row that is
-// all of its session in the range) is used as it is; only the other sessions are regrouped.
-const fromRowsSql = (rows: string, filtered: boolean) => {
-  const values = TABLES.map((t) => SOURCE_DIMENSIONS[t]);
-  const pick = `SELECT sid, arg_min(vid, pv_first) AS visitor, ${TABLES.map((t) => `arg_min(coalesce(${SOURCE_DIMENSIONS[t]}, '(none)'), pv_first) AS ${t}`).join(', ')}`;
-  const whole = `SELECT sid, vid AS visitor, ${TABLES.map((t) => `coalesce(${SOURCE_DIMENSIONS[t]}, '(none)') AS ${t}`).join(', ')}`;
-  // `r` is read more than once: materialised with only the columns needed.
-  const columns = ['sid', 'vid', 'pv', 'pv_first', 'm', 'solo', ...values].join(', ');
+/**
+ * `r` and `s` of tablesSql. A row's dimensions are those of its events, so the row holding a session's first page
+ * view (least pv_first) carries the entry's values. With filters, the sessions with a matching row count. A `solo`
+ * row (a stored per-(day, session) row that is all of its session in the range, ../rollup.ts) is used as it is;
+ * only the other sessions are regrouped.
+ * - sessions rows (../rollup.ts sessionRowsAndNames) hold the entry values' hashes already (<column>_h);
+ * - rollup rows hold the values; their hashes are taken here, and `names` comes from `r`.
+ */
+function sessionsOf(rows: string, filtered: boolean, hashed: boolean) {
+  const value = (c: string) => (hashed ? `${c}_h` : sourceHashSql(c));
+  const columns = ['sid', 'vid', 'pv', 'pv_first', 'm', 'solo', ...TABLES.map((t) => (hashed ? `${SOURCE_DIMENSIONS[t]}_h` : SOURCE_DIMENSIONS[t]))];
+  const r = `SELECT ${columns.join(', ')} FROM (${rows}) WHERE sid IS NOT NULL${filtered ? '' : ' AND pv > 0'}`;
   const regrouped = filtered ? `NOT solo AND pv > 0 AND sid IN (SELECT sid FROM r WHERE m AND NOT solo)` : 'NOT solo';
-  return (
-    `WITH r AS MATERIALIZED (SELECT ${columns} FROM (${rows}) WHERE sid IS NOT NULL${filtered ? '' : ' AND pv > 0'}) ` +
-    `${pick} FROM r WHERE ${regrouped} GROUP BY sid ` +
-    `UNION ALL ${whole} FROM r WHERE solo AND pv > 0${filtered ? ' AND m' : ''}`
-  );
-};
+  const s =
+    `SELECT sid, arg_min(vid, pv_first) AS visitor, ${TABLES.map((t) => `arg_min(${value(SOURCE_DIMENSIONS[t])}, pv_first) AS ${t}`).join(', ')} ` +
+    `FROM r WHERE ${regrouped} GROUP BY sid ` +
+    `UNION ALL SELECT sid, vid AS visitor, ${TABLES.map((t) => `${value(SOURCE_DIMENSIONS[t])} AS ${t}`).join(', ')} ` +
+    `FROM r WHERE solo AND pv > 0${filtered ? ' AND m' : ''}`;
+  return { r, s };
+}
 
 export async function sources(sql: SqlRunner, q: StatsQuery) {
-  // The per-(day, session) rows keep the entry values and answer without filters or with visitor-dimension filters
-  // (fromRowsSql's coalesce is then a no-op); otherwise the rollup rows.
-  const rows = (await sessionRowsMatching(sql, q, 's_')) ?? (await rollupRows(sql, q));
-  const result = await sql.queryInternal(tablesSql(fromRowsSql(rows.sql, q.filters.length > 0)), mergeParams(rows.params, { limit: q.limit }));
+  const filtered = q.filters.length > 0;
+  // The per-(day, session) rows keep the entry values and answer without filters or with visitor-dimension filters;
+  // otherwise the rollup rows.
+  const fast = await sessionRowsAndNames(sql, q, 's_', true);
+  let statement: string;
+  let params;
+  if (fast !== null && fast.names !== null) {
+    const { r, s } = sessionsOf(fast.rows.sql, filtered, true);
+    statement = tablesSql(r, s, `SELECT DISTINCT h, value FROM (${fast.names.sql})`);
+    params = mergeParams(fast.rows.params, fast.names.params, { limit: q.limit });
+  } else {
+    const rows = await rollupRows(sql, q);
+    const { r, s } = sessionsOf(rows.sql, filtered, false);
+    const values = TABLES.map((t) => sourceValueSql(SOURCE_DIMENSIONS[t])).join(', ');
+    statement = tablesSql(r, s, `SELECT DISTINCT hash(value) AS h, value FROM (SELECT unnest([${values}]) AS value FROM r WHERE pv > 0)`);
+    params = mergeParams(rows.params, { limit: q.limit });
+  }
+  const result = await sql.queryInternal(statement, params);
   const out = Object.fromEntries(TABLES.map((t) => [t, [] as { value: string; sessions: number; visitors: number }[]]));
   for (const r of result.rows) out[str(r.dim)]?.push({ value: str(r.value), sessions: num(r.sessions), visitors: num(r.visitors) });
   return out as Record<Table, { value: string; sessions: number; visitors: number }[]>;
