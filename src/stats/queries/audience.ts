@@ -28,10 +28,11 @@ const TABLES = Object.keys(AUDIENCE_DIMENSIONS) as Table[];
 // those of each of its events.
 // Without filters, or with filters on visitor dimensions only, it reads the per-(day, session) rows instead, which keep these dimensions (core/rollup.ts
 // VISITOR_DIMENSIONS) and are about a third as many.
+// The screen size string is made after the deduplication (once per visitor and values, not per row).
 const audienceSql = (rows: string) => `
 WITH ev AS (
-  SELECT DISTINCT vid AS anonymous_id, ${TABLES.map((t) => `${AUDIENCE_DIMENSIONS[t]} AS ${t}`).join(', ')}
-  FROM (${rows}) WHERE m
+  SELECT anonymous_id, ${TABLES.map((t) => `${AUDIENCE_DIMENSIONS[t]} AS ${t}`).join(', ')}
+  FROM (SELECT DISTINCT vid AS anonymous_id, device_type, browser, os, country, language, screen_w, screen_h FROM (${rows}) WHERE m)
 ),
 g AS (
   SELECT ${TABLES.map((t, i) => `CASE WHEN grouping(${t}) = 0 THEN ${i} ELSE -1 END`).reduce((a, b) => `greatest(${a}, ${b})`)} AS dim,
