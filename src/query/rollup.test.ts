@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ROLLUP_TABLE } from '../core/rollup.js';
+import { ROLLUP_TABLE, SHARED_SESSIONS_TABLE } from '../core/rollup.js';
 import type { LakeRow } from '../core/schema.js';
 import { createQueryEngine, type QueryEngine } from './index.js';
 import { FakeSnapshots, FakeTail, TestLake, lakeRow, silentLogger } from './testkit.js';
@@ -68,6 +68,39 @@ test('closed days are rolled up, today is not; a day whose data changed is left 
     assert.deepEqual(await storedDay(engine, '2026-11-25'), { n: 0, pv: 0 });
     // A day without data needs no rows: it counts as covered (nothing to read from events), today still does not.
     assert.deepEqual([...(await engine.rollupDays!('2026-11-24', '2026-11-27'))].sort(), ['2026-11-24', '2026-11-25', '2026-11-26']);
+  } finally {
+    await engine.close();
+    await fx.lake.cleanup();
+  }
+});
+
+test('shared_sessions lists the sessions with more than one stored row, through rebuilds and drops', async () => {
+  const fx = await fixture();
+  const ev = (id: string, ts: string, session: string, device = 'mobile') =>
+    lakeRow({ event_id: id, ts, event_type: 'page_view', site_id: 's', session_id: session, anonymous_id: 'v2', device_type: device });
+  const extra25 = await fx.lake.writeFile([ev('a1', '2026-11-25T23:50:00.000Z', 'span'), ev('a2', '2026-11-25T12:00:00.000Z', 'one')]);
+  const extra26 = await fx.lake.writeFile([ev('b1', '2026-11-26T00:10:00.000Z', 'span'), ev('b2', '2026-11-26T09:00:00.000Z', 'split'), ev('b3', '2026-11-26T09:01:00.000Z', 'split', 'desktop')]);
+  fx.snapshots.snapshot = { generation: 2, checkpoint: null, files: [...Object.values(fx.files), extra25, extra26] };
+  const engine = await fx.open(null);
+  const shared = async () => {
+    const r = await engine.queryInternal(
+      `SELECT coalesce(list(s ORDER BY s), []::VARCHAR[]) AS ids FROM (SELECT s FROM (VALUES ('span'), ('one'), ('split'), ('sess-2026-11-25'), ('sess-2026-11-26')) v(s) ` +
+        `WHERE hash(s) IN (SELECT sid FROM ${SHARED_SESSIONS_TABLE} WHERE site_id = 's'))`,
+      {},
+    );
+    return r.rows[0]!.ids;
+  };
+  try {
+    await engine.rollup!.catchUp();
+    assert.deepEqual(await shared(), ['span', 'split'], 'across midnight, and split by a device change');
+    // The 26th changes (its extra file compacted away with `span`'s second part): `span` has one stored row again.
+    fx.snapshots.snapshot = { generation: 3, checkpoint: null, files: [...Object.values(fx.files), extra25, await fx.lake.writeFile([ev('b2', '2026-11-26T09:00:00.000Z', 'split'), ev('b3', '2026-11-26T09:01:00.000Z', 'split', 'desktop')])] };
+    await engine.rollup!.catchUp();
+    assert.deepEqual(await shared(), ['split']);
+    // Retention drops the 26th: nothing is shared.
+    fx.snapshots.snapshot = { generation: 4, checkpoint: null, files: [fx.files['2026-11-25'], fx.files['2026-11-27'], extra25] };
+    await engine.rollup!.catchUp();
+    assert.deepEqual(await shared(), []);
   } finally {
     await engine.close();
     await fx.lake.cleanup();
