@@ -36,8 +36,8 @@ ORDER BY clicks DESC, page, selector, text`;
  * the page: counts are sums of per-day ones; visitors are distinct over the (element hash, visitor) pairs of the top
  * elements.
  */
-const fastSql = (elements: string, visitors: string, filter: string) => `
-WITH top AS (
+const fastSql = (elements: string, visitors: string, filter: string, prelude: string) => `
+WITH ${prelude} top AS (
   SELECT ${elementKeySql()[0]} AS page, ${elementKeySql()[1]} AS selector, ${elementKeySql()[2]} AS text,
     sum(clicks)::BIGINT AS clicks, sum(rage_clicks)::BIGINT AS rage_clicks
   FROM (${elements}) WHERE ${filter} GROUP BY ALL HAVING clicks > 0
@@ -54,7 +54,7 @@ export async function clicks(sql: SqlRunner, q: StatsQuery) {
   let result;
   if (fast !== null) {
     result = await sql.queryInternal(
-      fastSql(fast.elements.sql, fast.visitors.sql, fast.filter.sql),
+      fastSql(fast.elements.sql, fast.visitors.sql, fast.filter.sql, fast.prelude),
       mergeParams(fast.elements.params, fast.visitors.params, fast.filter.params, { limit: q.limit }),
     );
   } else {

@@ -82,8 +82,8 @@ SELECT 'trend', cur, b, visitors, page_views, sessions, NULL, NULL, NULL FROM t`
  * sessionSources): sessions re-aggregate across days as above; visitors are distinct over the session rows (which
  * keep the events without a session too, sid NULL); each trend point is its bucket's stored distinct counts.
  */
-const unfilteredSql = (sessions: [string, string], buckets: [string, string], bucket: 'hour' | 'day') => `
-WITH ses AS MATERIALIZED (
+const unfilteredSql = (sessions: [string, string], buckets: [string, string], bucket: 'hour' | 'day', prelude: string) => `
+WITH ${prelude} ses AS MATERIALIZED (
   SELECT sid, vid, pv, active, t_min, t_max, solo, TRUE AS cur FROM (${sessions[0]})
   UNION ALL SELECT sid, vid, pv, active, t_min, t_max, solo, FALSE AS cur FROM (${sessions[1]})
 ),
@@ -120,7 +120,7 @@ export async function overview(sql: SqlRunner, q: StatsQuery) {
   let result;
   if (fastCur !== null && fastPrev !== null) {
     result = await sql.queryInternal(
-      unfilteredSql([fastCur.sessions.sql, fastPrev.sessions.sql], [fastCur.buckets.sql, fastPrev.buckets.sql], bucket),
+      unfilteredSql([fastCur.sessions.sql, fastPrev.sessions.sql], [fastCur.buckets.sql, fastPrev.buckets.sql], bucket, fastCur.prelude + fastPrev.prelude),
       mergeParams(fastCur.sessions.params, fastCur.buckets.params, fastPrev.sessions.params, fastPrev.buckets.params),
       { maxRows: 100_000 },
     );

@@ -62,8 +62,8 @@ const endsSql = (sessions: string) => `
  * sums of per-day ones; visitors are distinct over the (page hash, visitor) pairs of the top pages; the depth is
  * averaged over (page, session) pairs, a `solo` scroll row being its pair already.
  */
-const fastSql = (t: { pages: string; visitors: string; scrolls: string; sessions: string }) => `
-WITH pg AS (
+const fastSql = (t: { pages: string; visitors: string; scrolls: string; sessions: string; prelude: string }) => `
+WITH ${t.prelude} pg AS (
   SELECT ${pageKeySql()} AS page, sum(views)::BIGINT AS views, sum(engaged_ms)::DOUBLE AS engaged_ms
   FROM (${t.pages}) GROUP BY 1
 ),
@@ -98,7 +98,7 @@ export async function pages(sql: SqlRunner, q: StatsQuery) {
   const fast = await pageSources(sql, q, 'g_');
   let result;
   if (fast !== null) {
-    const tables = { pages: fast.pages.sql, visitors: fast.visitors.sql, scrolls: fast.scrolls.sql, sessions: fast.sessions.sql };
+    const tables = { pages: fast.pages.sql, visitors: fast.visitors.sql, scrolls: fast.scrolls.sql, sessions: fast.sessions.sql, prelude: fast.prelude };
     result = await sql.queryInternal(
       fastSql(tables),
       mergeParams(fast.pages.params, fast.visitors.params, fast.scrolls.params, fast.sessions.params, { limit: q.limit }),

@@ -27,8 +27,8 @@ const TABLES = Object.keys(SOURCE_DIMENSIONS) as Table[];
  * most sessions first. Visitors are counted over pre-deduplicated (hash, visitor) rows instead of count(DISTINCT)
  * per value; grouping integers instead of the strings halved this tile's time (measured).
  */
-const tablesSql = (r: string, s: string, names: string) => `
-WITH r AS MATERIALIZED (${r}),
+const tablesSql = (r: string, s: string, names: string, prelude = '') => `
+WITH ${prelude} r AS MATERIALIZED (${r}),
 s AS MATERIALIZED (${s}),
 names AS (${names}),
 u AS (
@@ -68,7 +68,7 @@ export async function sources(sql: SqlRunner, q: StatsQuery) {
   let params;
   if (fast !== null && fast.names !== null) {
     const { r, s } = sessionsOf(fast.rows.sql, filtered, true);
-    statement = tablesSql(r, s, `SELECT DISTINCT h, value FROM (${fast.names.sql})`);
+    statement = tablesSql(r, s, `SELECT DISTINCT h, value FROM (${fast.names.sql})`, fast.prelude);
     params = mergeParams(fast.rows.params, fast.names.params, { limit: q.limit });
   } else {
     const rows = await rollupRows(sql, q);
