@@ -160,6 +160,12 @@ export interface SqlRunner {
    * computed from `events`.
    */
   rollupDays?(fromDay: string, toDay: string): Promise<ReadonlySet<string>>;
+  /**
+   * A relation (SQL text for a FROM clause) with the rows of `events` of the UTC days [fromDay, toDay] and possibly
+   * more, cheaper to plan than `events` (which lists every file of the lake: ~0.1 s for 720 files); callers still
+   * filter by day. Optional: `events` serves otherwise.
+   */
+  eventsOfDays?(fromDay: string, toDay: string): Promise<string>;
 }
 
 /**

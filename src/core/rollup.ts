@@ -53,7 +53,7 @@ export const PASSIVE_EVENT_TYPES = ['page_view', 'scroll', 'identify'] as const;
  * - t_min / t_max: first and last event time; pv_first / pv_last: first and last page_view time (NULL: none);
  * - scrolls: scroll events; engaged_ms: sum of their properties.engaged_ms; depth: their deepest scroll_depth.
  */
-export function rollupSelectSql(where: string): string {
+export function rollupSelectSql(where: string, source = 'events'): string {
   const passive = PASSIVE_EVENT_TYPES.map((t) => `'${t}'`).join(', ');
   return (
     `SELECT site_id, dt, hour, ` +
@@ -67,7 +67,7 @@ export function rollupSelectSql(where: string): string {
     `count_if(event_type = 'scroll')::INTEGER AS scrolls, ` +
     `sum(TRY_CAST(json_extract_string(properties, '$.engaged_ms') AS DOUBLE)) FILTER (WHERE event_type = 'scroll') AS engaged_ms, ` +
     `max(scroll_depth) FILTER (WHERE event_type = 'scroll') AS depth ` +
-    `FROM events WHERE (${where}) AND is_bot IS NOT TRUE GROUP BY ALL`
+    `FROM ${source} WHERE (${where}) AND is_bot IS NOT TRUE GROUP BY ALL`
   );
 }
 
@@ -107,10 +107,10 @@ export const INTERACTION_COLUMNS = [
 /** Event types not in the interactions table. */
 export const NON_INTERACTION_TYPES = ['page_view', 'scroll'] as const;
 
-export function interactionsSelectSql(where: string): string {
+export function interactionsSelectSql(where: string, source = 'events'): string {
   const types = NON_INTERACTION_TYPES.map((t) => `'${t}'`).join(', ');
   return (
-    `SELECT ${INTERACTION_COLUMNS.join(', ')} FROM events ` +
+    `SELECT ${INTERACTION_COLUMNS.join(', ')} FROM ${source} ` +
     `WHERE (${where}) AND event_type IS NOT NULL AND event_type NOT IN (${types}) AND is_bot IS NOT TRUE`
   );
 }

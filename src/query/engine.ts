@@ -7,7 +7,7 @@ import type { EventBuffer, Logger, SqlRunner } from '../core/ports.js';
 import type { TableSpec } from '../core/tables.js';
 import { DELIVERY_VIEW_SQL } from './delivery.js';
 import { createFreshness, type Freshness } from './freshness.js';
-import { createHotTableSql, eventsViewSql, viewDefOf } from './lakeview.js';
+import { createHotTableSql, eventsSelectSql, eventsViewSql, viewDefOf } from './lakeview.js';
 import { createQueryMetrics } from './metrics.js';
 import { prepareReadOnly, queryInvalidError } from './readonly.js';
 import { openSandbox } from './sandbox.js';
@@ -272,6 +272,16 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
     return out;
   }
 
+  /** SqlRunner.eventsOfDays: the view's SELECT over the applied snapshot's files of those days (and undated ones). */
+  async function eventsOfDays(fromDay: string, toDay: string): Promise<string> {
+    await refreshOrFail();
+    const files = freshness.state().files.filter((f) => {
+      const day = /[\\/]dt=(\d{4}-\d{2}-\d{2})[\\/]/.exec(f.path)?.[1];
+      return day === undefined || (day >= fromDay && day <= toDay);
+    });
+    return `(${eventsSelectSql(files)})`;
+  }
+
   let rollup: RollupKeeper | null = null;
   if (options.rollup) {
     rollup = await createRollupKeeper({
@@ -288,6 +298,7 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
   return {
     dataFingerprint,
     dayFingerprints,
+    eventsOfDays,
     rollup,
     ...(keeper ? { rollupDays: (fromDay: string, toDay: string) => keeper.days(fromDay, toDay) } : {}),
     query: (sql, opts) => run(sql, undefined, opts),

@@ -69,11 +69,16 @@ export function createHotTableSql(def: ViewDef = EVENTS_VIEW_DEF): string {
  * version share one schema by construction. UNION ALL BY NAME across versions only matches column names.
  */
 export function eventsViewSql(files: readonly LakeFile[], def: ViewDef = EVENTS_VIEW_DEF): string {
+  return `CREATE OR REPLACE VIEW ${def.view} AS ${eventsSelectSql(files, def)}`;
+}
+
+/** The view's SELECT over `files` and the hot table (also used for a view of some days only: engine eventsOfDays). */
+export function eventsSelectSql(files: readonly LakeFile[], def: ViewDef = EVENTS_VIEW_DEF): string {
   const projection = [
     ...def.columns.map((c) => `CAST(${c.name} AS ${c.type}) AS ${c.name}`),
     ...Object.entries(def.partitions).map(([n, t]) => `CAST(${n} AS ${t}) AS ${n}`),
   ].join(', ');
-  if (files.length === 0) return `CREATE OR REPLACE VIEW ${def.view} AS SELECT ${projection} FROM ${def.hotTable}`;
+  if (files.length === 0) return `SELECT ${projection} FROM ${def.hotTable}`;
   const hiveTypes = Object.entries(def.partitions).map(([n, t]) => `'${n}': ${t}`).join(', ');
   const bySchema = new Map<number, string[]>();
   for (const f of files) bySchema.set(f.schema, [...(bySchema.get(f.schema) ?? []), f.path]);
@@ -85,10 +90,7 @@ export function eventsViewSql(files: readonly LakeFile[], def: ViewDef = EVENTS_
         `hive_types = {${hiveTypes}})`,
     );
   // Hot side first: it has every column, so UNION BY NAME keeps schema order and fills NULL for older files.
-  return (
-    `CREATE OR REPLACE VIEW ${def.view} AS SELECT ${projection} ` +
-    `FROM (SELECT * FROM ${def.hotTable} UNION ALL BY NAME ${reads.join(' UNION ALL BY NAME ')})`
-  );
+  return `SELECT ${projection} FROM (SELECT * FROM ${def.hotTable} UNION ALL BY NAME ${reads.join(' UNION ALL BY NAME ')})`;
 }
 
 /** Partition expressions of hot rows: exactly as the writer partitions (UTC). */

@@ -189,7 +189,7 @@ export interface Scope {
 }
 
 /** The UTC day (YYYY-MM-DD) of the last instant before `toIso` (exclusive end). */
-function lastDay(toIso: string): string {
+export function lastDay(toIso: string): string {
   return new Date(Date.parse(toIso) - 1).toISOString().slice(0, 10);
 }
 

@@ -26,7 +26,7 @@ import {
   sessionsFromRowsSql,
   sourceNamesFromRowsSql,
 } from '../core/rollup.js';
-import { eventScope, filterSql, type Scope, type StatsQuery } from './params.js';
+import { eventScope, filterSql, lastDay, type Scope, type StatsQuery } from './params.js';
 
 /**
  * The rollup rows (core/rollup.ts) of a tile's site and range, for the tiles that answer from them: the stored rows
@@ -51,14 +51,34 @@ function wholeDays(fromIso: string, toIso: string): string[] {
   return out;
 }
 
-/** The rolled-up whole days of q's range, and whether they are all of it (nothing to read from `events`). */
-async function coveredDays(sql: SqlRunner, q: StatsQuery): Promise<{ days: string[]; all: boolean }> {
+/**
+ * The rolled-up whole days of q's range, whether they are all of it (nothing to read from `events`), and the
+ * relation to read the other days from: `events`, or one planned over those days' files only (SqlRunner.eventsOfDays).
+ */
+async function coveredDays(sql: SqlRunner, q: StatsQuery): Promise<Covered> {
   const whole = wholeDays(q.from, q.to);
-  if (whole.length === 0 || sql.rollupDays === undefined) return { days: [], all: false };
-  const covered = await sql.rollupDays(whole[0]!, whole[whole.length - 1]!);
+  const covered = whole.length === 0 || sql.rollupDays === undefined ? new Set<string>() : await sql.rollupDays(whole[0]!, whole[whole.length - 1]!);
   const days = whole.filter((d) => covered.has(d));
-  const exact = whole[0] === q.from.slice(0, 10) && Date.parse(q.to) === Date.parse(`${whole[whole.length - 1]}T00:00:00Z`) + DAY_MS;
-  return { days, all: exact && days.length === whole.length };
+  const exact = whole.length > 0 && whole[0] === q.from.slice(0, 10) && Date.parse(q.to) === Date.parse(`${whole[whole.length - 1]}T00:00:00Z`) + DAY_MS;
+  const all = exact && days.length === whole.length;
+  let source = 'events';
+  if (!all && sql.eventsOfDays !== undefined) {
+    // The days not covered: [first, last] of the range's days (partial ones included) that are not in `days`.
+    const rest: string[] = [];
+    for (let t = Date.parse(`${q.from.slice(0, 10)}T00:00:00Z`); t <= Date.parse(`${lastDay(q.to)}T00:00:00Z`); t += DAY_MS) {
+      const day = new Date(t).toISOString().slice(0, 10);
+      if (!covered.has(day) || !whole.includes(day)) rest.push(day);
+    }
+    if (rest.length > 0) source = await sql.eventsOfDays(rest[0]!, rest[rest.length - 1]!);
+  }
+  return { days, all, source };
+}
+
+interface Covered {
+  readonly days: string[];
+  readonly all: boolean;
+  /** Where the days not covered are read from (a FROM clause). */
+  readonly source: string;
 }
 
 /** The WHERE parts of q's range: the covered days' stored rows, and the rest (read from `events`), with parameters. */
@@ -89,10 +109,10 @@ function rangeParts(q: StatsQuery, prefix: string, covered: { days: string[] }) 
  * which turns a table's SELECT over rows into storedAndLive's `live` reading that CTE. Without it each derived
  * table would read `events` again (measured: 4 scans of today's events for the pages tile).
  */
-function sharedRows(q: StatsQuery, prefix: string, covered: { days: string[]; all: boolean }, select: (where: string) => string) {
+function sharedRows(q: StatsQuery, prefix: string, covered: Covered, select: (where: string, source: string) => string) {
   const name = `${prefix}rows`;
   return {
-    prelude: covered.all ? '' : `${name} AS MATERIALIZED (${select(rangeParts(q, prefix, covered).rest)}),`,
+    prelude: covered.all ? '' : `${name} AS MATERIALIZED (${select(rangeParts(q, prefix, covered).rest, covered.source)}),`,
     derive: (table: (rows: string) => string) => () => table(`SELECT * FROM ${name}`),
   };
 }
@@ -110,11 +130,11 @@ async function storedAndLive(
   q: StatsQuery,
   prefix: string,
   table: string,
-  live: (where: string) => string,
-  covered?: { days: string[]; all: boolean },
+  live: (where: string, source: string) => string,
+  covered?: Covered,
   solo = false,
 ): Promise<{ sql: string; params: Record<string, SqlParam> }> {
-  const { days, all } = covered ?? (await coveredDays(sql, q));
+  const { days, all, source } = covered ?? (await coveredDays(sql, q));
   const parts = rangeParts(q, prefix, { days });
   const params: Record<string, SqlParam> = { ...parts.params };
   const stored = `SELECT * FROM ${table} WHERE ${parts.stored}`;
@@ -123,7 +143,7 @@ async function storedAndLive(
   // every file of the lake).
   if (all) return { sql: solo ? `SELECT *, ${shared} AS solo FROM (${stored})` : stored, params };
   Object.assign(params, parts.restParams);
-  const rest = live(parts.rest);
+  const rest = live(parts.rest, source);
   if (!solo) return { sql: days.length === 0 ? rest : `${stored} UNION ALL ${rest}`, params };
   if (days.length === 0) return { sql: `SELECT *, FALSE AS solo FROM (${rest})`, params };
   // A stored row's session may go on in the rows from `events` (a day not rolled up yet, today).
@@ -206,7 +226,7 @@ export async function sessionRowsAndNames(
   const covered = await coveredDays(sql, q);
   // Rows alone: computed inline (no prelude for the caller to place); with names: once for both.
   const shared = names ? sharedRows(q, prefix, covered, rollupSelectSql) : null;
-  const from = (table: (rows: string) => string) => shared?.derive(table) ?? ((where: string) => table(rollupSelectSql(where)));
+  const from = (table: (rows: string) => string) => shared?.derive(table) ?? ((where: string, source: string) => table(rollupSelectSql(where, source)));
   const [rows, named] = await Promise.all([
     storedAndLive(sql, q, prefix, SESSIONS_TABLE, from(sessionsFromRowsSql), covered, true),
     names ? storedAndLive(sql, q, prefix, SOURCE_NAMES_TABLE, from(sourceNamesFromRowsSql), covered) : null,
