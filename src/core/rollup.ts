@@ -252,3 +252,26 @@ export function elementVisitorsFromRowsSql(rows: string): string {
     `FROM (${rows}) WHERE event_type IN (${CLICKS_SQL}) AND anonymous_id IS NOT NULL`
   );
 }
+
+/**
+ * The tables derived from a day's rollup rows (`rows`) or interaction rows (`interactions`): the query stage builds
+ * them per day (stored sorted by `order`), the dashboards compute the same SELECT over `events` for the days it does
+ * not cover. One list, so both sides pair each table with the same SELECT.
+ */
+export interface DerivedTable {
+  readonly table: string;
+  readonly from: 'rows' | 'interactions';
+  readonly select: (rows: string) => string;
+  readonly order: string;
+}
+
+export const DERIVED_TABLES = {
+  sessions: { table: SESSIONS_TABLE, from: 'rows', select: sessionsFromRowsSql, order: 'site_id' },
+  buckets: { table: BUCKETS_TABLE, from: 'rows', select: bucketsFromRowsSql, order: 'site_id, hour' },
+  sourceNames: { table: SOURCE_NAMES_TABLE, from: 'rows', select: sourceNamesFromRowsSql, order: 'site_id' },
+  pages: { table: PAGES_TABLE, from: 'rows', select: pagesFromRowsSql, order: 'site_id' },
+  pageVisitors: { table: PAGE_VISITORS_TABLE, from: 'rows', select: pageVisitorsFromRowsSql, order: 'site_id' },
+  pageScrolls: { table: PAGE_SCROLLS_TABLE, from: 'rows', select: pageScrollsFromRowsSql, order: 'site_id' },
+  elements: { table: ELEMENTS_TABLE, from: 'interactions', select: elementsFromRowsSql, order: 'site_id' },
+  elementVisitors: { table: ELEMENT_VISITORS_TABLE, from: 'interactions', select: elementVisitorsFromRowsSql, order: 'site_id' },
+} as const satisfies Record<string, DerivedTable>;

@@ -3,28 +3,14 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { Gauge, type Registry } from 'prom-client';
 import type { Clock, Logger } from '../core/ports.js';
 import {
-  BUCKETS_TABLE,
-  ELEMENTS_TABLE,
-  ELEMENT_VISITORS_TABLE,
+  DERIVED_TABLES,
   INTERACTIONS_TABLE,
-  PAGES_TABLE,
-  PAGE_SCROLLS_TABLE,
-  PAGE_VISITORS_TABLE,
   ROLLUP_TABLE,
   ROLLUP_VERSION,
   SESSIONS_TABLE,
   SHARED_SESSIONS_TABLE,
-  SOURCE_NAMES_TABLE,
-  bucketsFromRowsSql,
-  elementVisitorsFromRowsSql,
-  elementsFromRowsSql,
   interactionsSelectSql,
-  pageScrollsFromRowsSql,
-  pageVisitorsFromRowsSql,
-  pagesFromRowsSql,
   rollupSelectSql,
-  sessionsFromRowsSql,
-  sourceNamesFromRowsSql,
 } from '../core/rollup.js';
 import { sqlString } from './sandbox.js';
 
@@ -70,30 +56,9 @@ export interface RollupKeeper {
 
 const DAY_MS = 86_400_000;
 /** The tables a day's build replaces. */
-const TABLES = [
-  ROLLUP_TABLE,
-  INTERACTIONS_TABLE,
-  SESSIONS_TABLE,
-  BUCKETS_TABLE,
-  PAGES_TABLE,
-  PAGE_VISITORS_TABLE,
-  PAGE_SCROLLS_TABLE,
-  ELEMENTS_TABLE,
-  ELEMENT_VISITORS_TABLE,
-  SOURCE_NAMES_TABLE,
-];
-
-/** The tables derived from a day's rollup rows (`rows`) or interaction rows (`interactions`), and their SELECTs. */
-const DERIVED: readonly { table: string; from: 'rows' | 'interactions'; select: (rows: string) => string; order: string }[] = [
-  { table: SESSIONS_TABLE, from: 'rows', select: sessionsFromRowsSql, order: 'site_id' },
-  { table: BUCKETS_TABLE, from: 'rows', select: bucketsFromRowsSql, order: 'site_id, hour' },
-  { table: SOURCE_NAMES_TABLE, from: 'rows', select: sourceNamesFromRowsSql, order: 'site_id' },
-  { table: PAGES_TABLE, from: 'rows', select: pagesFromRowsSql, order: 'site_id' },
-  { table: PAGE_VISITORS_TABLE, from: 'rows', select: pageVisitorsFromRowsSql, order: 'site_id' },
-  { table: PAGE_SCROLLS_TABLE, from: 'rows', select: pageScrollsFromRowsSql, order: 'site_id' },
-  { table: ELEMENTS_TABLE, from: 'interactions', select: elementsFromRowsSql, order: 'site_id' },
-  { table: ELEMENT_VISITORS_TABLE, from: 'interactions', select: elementVisitorsFromRowsSql, order: 'site_id' },
-];
+/** The derived tables, and all the tables a day's build replaces. */
+const DERIVED = Object.values(DERIVED_TABLES);
+const TABLES = [ROLLUP_TABLE, INTERACTIONS_TABLE, ...DERIVED.map((d) => d.table)];
 
 const SHARED_SELECT = `SELECT site_id, sid FROM ${SESSIONS_TABLE}`;
 

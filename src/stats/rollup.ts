@@ -1,30 +1,16 @@
 import type { SqlParam, SqlRunner } from '../core/ports.js';
 import {
-  BUCKETS_TABLE,
-  ELEMENTS_TABLE,
-  ELEMENT_VISITORS_TABLE,
+  DERIVED_TABLES,
+  type DerivedTable,
   INTERACTIONS_TABLE,
-  PAGES_TABLE,
-  PAGE_SCROLLS_TABLE,
-  PAGE_VISITORS_TABLE,
   INTERACTION_COLUMNS,
   ROLLUP_DIMENSIONS,
   ROLLUP_TABLE,
-  SESSIONS_TABLE,
   SHARED_SESSIONS_TABLE,
-  SOURCE_NAMES_TABLE,
   VISITOR_DIMENSIONS,
-  bucketsFromRowsSql,
-  elementVisitorsFromRowsSql,
-  elementsFromRowsSql,
   eventRowsSql,
   interactionsSelectSql,
-  pageScrollsFromRowsSql,
-  pageVisitorsFromRowsSql,
-  pagesFromRowsSql,
   rollupSelectSql,
-  sessionsFromRowsSql,
-  sourceNamesFromRowsSql,
 } from '../core/rollup.js';
 import { eventScope, filterSql, lastDay, type Scope, type StatsQuery } from './params.js';
 
@@ -104,17 +90,25 @@ function rangeParts(q: StatsQuery, prefix: string, covered: { days: string[] }) 
 }
 
 /**
- * The rows of q's range that the rollup does not cover, computed once per statement for several derived tables: a
- * CTE `<prefix>rows` (`prelude`, to put first in the tile's WITH list; '' when every day is covered) and `derive`,
- * which turns a table's SELECT over rows into storedAndLive's `live` reading that CTE. Without it each derived
- * table would read `events` again (measured: 4 scans of today's events for the pages tile).
+ * The rollup rows (`from` 'rows') or interaction rows of q's range that the rollup does not cover, computed once per
+ * statement for several derived tables: a CTE `<prefix><from>` (`prelude`, to put first in the tile's WITH list; ''
+ * when every day is covered) and `of`, storedAndLive's table and `live` for a derived table reading that CTE.
+ * Without it each derived table would read `events` again (measured: 4 scans of today's events for the pages tile).
  */
-function sharedRows(q: StatsQuery, prefix: string, covered: Covered, select: (where: string, source: string) => string) {
-  const name = `${prefix}rows`;
+function sharedRows(q: StatsQuery, prefix: string, covered: Covered, from: DerivedTable['from']) {
+  const name = `${prefix}${from}`;
+  const select = from === 'rows' ? rollupSelectSql : interactionsSelectSql;
   return {
     prelude: covered.all ? '' : `${name} AS MATERIALIZED (${select(rangeParts(q, prefix, covered).rest, covered.source)}),`,
-    derive: (table: (rows: string) => string) => () => table(`SELECT * FROM ${name}`),
+    /** storedAndLive's arguments for a derived table of these rows. */
+    of: (d: DerivedTable) => [d.table, () => d.select(`SELECT * FROM ${name}`)] as const,
   };
+}
+
+/** storedAndLive's arguments for a derived table computed inline from `events` (no shared CTE). */
+function inline(d: DerivedTable) {
+  const select = d.from === 'rows' ? rollupSelectSql : interactionsSelectSql;
+  return [d.table, (where: string, source: string) => d.select(select(where, source))] as const;
 }
 
 /**
@@ -195,10 +189,10 @@ export async function sessionSources(
   if (q.filters.length > 0 || sql.rollupDays === undefined) return null;
   // One set of covered days for both (they share the parameters $<prefix>c0... and the rows from `events`).
   const covered = await coveredDays(sql, q);
-  const rows = sharedRows(q, prefix, covered, rollupSelectSql);
+  const rows = sharedRows(q, prefix, covered, 'rows');
   const [sessions, buckets] = await Promise.all([
-    storedAndLive(sql, q, prefix, SESSIONS_TABLE, rows.derive(sessionsFromRowsSql), covered, true),
-    storedAndLive(sql, q, prefix, BUCKETS_TABLE, rows.derive(bucketsFromRowsSql), covered),
+    storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.sessions), covered, true),
+    storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.buckets), covered),
   ]);
   return { sessions, buckets, prelude: rows.prelude };
 }
@@ -225,11 +219,11 @@ export async function sessionRowsAndNames(
   if (sql.rollupDays === undefined || !q.filters.every((f) => (VISITOR_DIMENSIONS as readonly string[]).includes(f.column))) return null;
   const covered = await coveredDays(sql, q);
   // Rows alone: computed inline (no prelude for the caller to place); with names: once for both.
-  const shared = names ? sharedRows(q, prefix, covered, rollupSelectSql) : null;
-  const from = (table: (rows: string) => string) => shared?.derive(table) ?? ((where: string, source: string) => table(rollupSelectSql(where, source)));
+  const shared = names ? sharedRows(q, prefix, covered, 'rows') : null;
+  const args = (d: DerivedTable) => shared?.of(d) ?? inline(d);
   const [rows, named] = await Promise.all([
-    storedAndLive(sql, q, prefix, SESSIONS_TABLE, from(sessionsFromRowsSql), covered, true),
-    names ? storedAndLive(sql, q, prefix, SOURCE_NAMES_TABLE, from(sourceNamesFromRowsSql), covered) : null,
+    storedAndLive(sql, q, prefix, ...args(DERIVED_TABLES.sessions), covered, true),
+    names ? storedAndLive(sql, q, prefix, ...args(DERIVED_TABLES.sourceNames), covered) : null,
   ]);
   const f = filterSql(q.filters, undefined, `${prefix}f`);
   return {
@@ -251,12 +245,12 @@ export async function pageSources(
 ): Promise<{ pages: Scope; visitors: Scope; scrolls: Scope; sessions: Scope; prelude: string } | null> {
   if (q.filters.length > 0 || sql.rollupDays === undefined) return null;
   const covered = await coveredDays(sql, q);
-  const rows = sharedRows(q, prefix, covered, rollupSelectSql);
+  const rows = sharedRows(q, prefix, covered, 'rows');
   const [pages, visitors, scrolls, sessions] = await Promise.all([
-    storedAndLive(sql, q, prefix, PAGES_TABLE, rows.derive(pagesFromRowsSql), covered),
-    storedAndLive(sql, q, prefix, PAGE_VISITORS_TABLE, rows.derive(pageVisitorsFromRowsSql), covered),
-    storedAndLive(sql, q, prefix, PAGE_SCROLLS_TABLE, rows.derive(pageScrollsFromRowsSql), covered, true),
-    storedAndLive(sql, q, prefix, SESSIONS_TABLE, rows.derive(sessionsFromRowsSql), covered, true),
+    storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.pages), covered),
+    storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.pageVisitors), covered),
+    storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.pageScrolls), covered, true),
+    storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.sessions), covered, true),
   ]);
   return { pages, visitors, scrolls, sessions, prelude: rows.prelude };
 }
@@ -273,10 +267,10 @@ export async function elementSources(
 ): Promise<{ elements: Scope; visitors: Scope; filter: Scope; prelude: string } | null> {
   if (sql.rollupDays === undefined || !q.filters.every((f) => f.column === 'page_path')) return null;
   const covered = await coveredDays(sql, q);
-  const rows = sharedRows(q, prefix, covered, interactionsSelectSql);
+  const rows = sharedRows(q, prefix, covered, 'interactions');
   const [elements, visitors] = await Promise.all([
-    storedAndLive(sql, q, prefix, ELEMENTS_TABLE, rows.derive(elementsFromRowsSql), covered),
-    storedAndLive(sql, q, prefix, ELEMENT_VISITORS_TABLE, rows.derive(elementVisitorsFromRowsSql), covered),
+    storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.elements), covered),
+    storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.elementVisitors), covered),
   ]);
   const f = filterSql(q.filters, undefined, `${prefix}f`);
   return { elements, visitors, filter: { sql: f.sql || 'TRUE', params: f.params }, prelude: rows.prelude };
