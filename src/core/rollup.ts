@@ -5,7 +5,7 @@
  * sources and audience tiles answer from it in tens of milliseconds instead of re-reading the Parquet files.
  *
  * The query stage (src/query/rollup.ts) keeps it for closed days; the dashboards (src/stats/) read it through
- * `SqlRunner.rollup` and compute the same rows on the fly from `events` for the days it does not cover (today, a
+ * `SqlRunner.rollupDays` and compute the same rows on the fly from `events` for the days it does not cover (today, a
  * day that just changed, the partial first and last day of an instant range), so an answer is always exact for the
  * data of the moment. It lives here because both sides must agree on one definition.
  *
@@ -150,8 +150,11 @@ export const VISITOR_DIMENSIONS = ['device_type', 'browser', 'os', 'country', 'l
 /** The entry values the sessions table keeps per (day, session): the sources tile's dimensions. */
 export const SESSION_SOURCES = ['referrer_host', 'channel', 'utm_source', 'utm_medium', 'utm_campaign'] as const;
 
+/** A dimension value as the tiles show it: NULL as '(none)'. */
+const orNone = (column: string) => `coalesce(${column}, '(none)')`;
+
 /** A source value's key: its 64-bit hash, NULL as '(none)' (the sources tile groups integers, not strings). */
-export const sourceValueSql = (column: string) => `coalesce(${column}, '(none)')`;
+export const sourceValueSql = orNone;
 export const sourceHashSql = (column: string) => `hash(${sourceValueSql(column)})`;
 
 /** The names of the sessions table's source hashes: distinct (site, day, h, value) of the day's rows with page views. */
@@ -208,12 +211,12 @@ export const CLICK_EVENT_TYPES = ['click', 'outbound'] as const;
 const CLICKS_SQL = CLICK_EVENT_TYPES.map((t) => `'${t}'`).join(', ');
 
 /** The pages tile's page key: page_path with NULL as '(none)'. */
-export const pageKeySql = (column = 'page_path') => `coalesce(${column}, '(none)')`;
+export const pageKeySql = (column = 'page_path') => orNone(column);
 export const pageHashSql = (column = 'page_path') => `hash(${pageKeySql(column)})`;
 
 /** The clicks tile's element key: page, selector (NULL: '(none)') and text (NULL: ''). */
 export function elementKeySql(page = 'page_path', selector = 'element_selector', text = 'element_text'): [string, string, string] {
-  return [`coalesce(${page}, '(none)')`, `coalesce(${selector}, '(none)')`, `coalesce(${text}, '')`];
+  return [orNone(page), orNone(selector), `coalesce(${text}, '')`];
 }
 export const elementHashSql = (...key: [string, string, string]) => `hash(${key.join(', ')})`;
 
@@ -258,9 +261,15 @@ export function elementVisitorsFromRowsSql(rows: string): string {
  * them per day (stored sorted by `order`), the dashboards compute the same SELECT over `events` for the days it does
  * not cover. One list, so both sides pair each table with the same SELECT.
  */
+/** The two tables the derived ones are computed from (DerivedTable.from), and their SELECT over `events`. */
+export const BASE_TABLES = {
+  rows: { table: ROLLUP_TABLE, select: rollupSelectSql },
+  interactions: { table: INTERACTIONS_TABLE, select: interactionsSelectSql },
+} as const;
+
 export interface DerivedTable {
   readonly table: string;
-  readonly from: 'rows' | 'interactions';
+  readonly from: keyof typeof BASE_TABLES;
   readonly select: (rows: string) => string;
   readonly order: string;
 }

@@ -94,6 +94,11 @@ export interface QueryEngine extends SqlRunner {
   close(): Promise<void>;
 }
 
+/** The UTC day of a lake file from its `dt=` partition directory; undefined for a path without one. */
+function dayOfPath(path: string): string | undefined {
+  return /[\\/]dt=(\d{4}-\d{2}-\d{2})[\\/]/.exec(path)?.[1];
+}
+
 export async function createQueryEngine(options: QueryEngineOptions): Promise<QueryEngine> {
   const logger = options.logger.child({ stage: 'query' });
   const metrics = createQueryMetrics(options.registry);
@@ -240,7 +245,7 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
     const inRange = (day: string) => (fromDay === null || day >= fromDay) && (toDay === null || day <= toDay);
     const hash = createHash('sha256');
     for (const f of files.map((x) => x.path).sort()) {
-      const day = /[\\/]dt=(\d{4}-\d{2}-\d{2})[\\/]/.exec(f)?.[1];
+      const day = dayOfPath(f);
       if (day === undefined || inRange(day)) hash.update(lakeKey(f)).update('\n'); // a path without dt= counts for every range
     }
     for (const [day, n] of [...hotByDay.entries()].sort()) if (day === '?' || inRange(day)) hash.update(`hot ${day} ${n}\n`);
@@ -259,7 +264,7 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
       else list.push(part);
     };
     for (const f of files) {
-      const day = /[\\/]dt=(\d{4}-\d{2}-\d{2})[\\/]/.exec(f.path)?.[1];
+      const day = dayOfPath(f.path);
       if (day === undefined) add('*', lakeKey(f.path));
       else if (inRange(day)) add(day, lakeKey(f.path));
     }
@@ -276,7 +281,7 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
   async function eventsOfDays(fromDay: string, toDay: string): Promise<string> {
     await refreshOrFail();
     const files = freshness.state().files.filter((f) => {
-      const day = /[\\/]dt=(\d{4}-\d{2}-\d{2})[\\/]/.exec(f.path)?.[1];
+      const day = dayOfPath(f.path);
       return day === undefined || (day >= fromDay && day <= toDay);
     });
     return `(${eventsSelectSql(files)})`;

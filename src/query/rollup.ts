@@ -3,6 +3,7 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { Gauge, type Registry } from 'prom-client';
 import type { Clock, Logger } from '../core/ports.js';
 import {
+  BASE_TABLES,
   DERIVED_TABLES,
   INTERACTIONS_TABLE,
   ROLLUP_TABLE,
@@ -55,7 +56,6 @@ export interface RollupKeeper {
 }
 
 const DAY_MS = 86_400_000;
-/** The tables a day's build replaces. */
 /** The derived tables, and all the tables a day's build replaces. */
 const DERIVED = Object.values(DERIVED_TABLES);
 const TABLES = [ROLLUP_TABLE, INTERACTIONS_TABLE, ...DERIVED.map((d) => d.table)];
@@ -108,7 +108,7 @@ export async function prepareRollupTables(conn: DuckDBConnection): Promise<void>
   const none = (table: string) => `SELECT * FROM ${table} WHERE FALSE`;
   await create(ROLLUP_TABLE, rollupSelectSql('FALSE'));
   await create(INTERACTIONS_TABLE, interactionsSelectSql('FALSE'));
-  for (const d of DERIVED) await create(d.table, d.select(none(d.from === 'rows' ? ROLLUP_TABLE : INTERACTIONS_TABLE)));
+  for (const d of DERIVED) await create(d.table, d.select(none(BASE_TABLES[d.from].table)));
   await create(SHARED_SESSIONS_TABLE, `${SHARED_SELECT} WHERE FALSE`);
 }
 
@@ -159,8 +159,9 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
         // Sorted by site so that a tile's scan skips the row groups of other sites.
         await conn.run(`INSERT INTO ${ROLLUP_TABLE} ${rollupSelectSql(`dt = ${d}`)} ORDER BY site_id, hour`);
         await conn.run(`INSERT INTO ${INTERACTIONS_TABLE} ${interactionsSelectSql(`dt = ${d}`)} ORDER BY site_id, event_type, ts`);
-        const sources = { rows: `SELECT * FROM ${ROLLUP_TABLE} WHERE dt = ${d}`, interactions: `SELECT * FROM ${INTERACTIONS_TABLE} WHERE dt = ${d}` };
-        for (const x of DERIVED) await conn.run(`INSERT INTO ${x.table} ${x.select(sources[x.from])} ORDER BY ${x.order}`);
+        for (const x of DERIVED) {
+          await conn.run(`INSERT INTO ${x.table} ${x.select(`SELECT * FROM ${BASE_TABLES[x.from].table} WHERE dt = ${d}`)} ORDER BY ${x.order}`);
+        }
       });
       await conn.run(`DELETE FROM rollup.days WHERE dt = ${d}`);
       await conn.run(`INSERT INTO rollup.days VALUES (${d}, ${sqlString(print)}, ${ROLLUP_VERSION})`);

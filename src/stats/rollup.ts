@@ -1,5 +1,6 @@
 import type { SqlParam, SqlRunner } from '../core/ports.js';
 import {
+  BASE_TABLES,
   DERIVED_TABLES,
   type DerivedTable,
   INTERACTIONS_TABLE,
@@ -97,9 +98,8 @@ function rangeParts(q: StatsQuery, prefix: string, covered: { days: string[] }) 
  */
 function sharedRows(q: StatsQuery, prefix: string, covered: Covered, from: DerivedTable['from']) {
   const name = `${prefix}${from}`;
-  const select = from === 'rows' ? rollupSelectSql : interactionsSelectSql;
   return {
-    prelude: covered.all ? '' : `${name} AS MATERIALIZED (${select(rangeParts(q, prefix, covered).rest, covered.source)}),`,
+    prelude: covered.all ? '' : `${name} AS MATERIALIZED (${BASE_TABLES[from].select(rangeParts(q, prefix, covered).rest, covered.source)}),`,
     /** storedAndLive's arguments for a derived table of these rows. */
     of: (d: DerivedTable) => [d.table, () => d.select(`SELECT * FROM ${name}`)] as const,
   };
@@ -107,8 +107,7 @@ function sharedRows(q: StatsQuery, prefix: string, covered: Covered, from: Deriv
 
 /** storedAndLive's arguments for a derived table computed inline from `events` (no shared CTE). */
 function inline(d: DerivedTable) {
-  const select = d.from === 'rows' ? rollupSelectSql : interactionsSelectSql;
-  return [d.table, (where: string, source: string) => d.select(select(where, source))] as const;
+  return [d.table, (where: string, source: string) => d.select(BASE_TABLES[d.from].select(where, source))] as const;
 }
 
 /**
@@ -152,8 +151,8 @@ async function storedAndLive(
 }
 
 /**
- * `SELECT <rollup columns>, m, solo FROM ...` (solo always false: a session has many rollup rows) for q's site over [q.from, q.to); parameter names start with `prefix` (two
- * periods can share a statement).
+ * `SELECT <rollup columns>, m, solo FROM ...` (solo always false: a session has many rollup rows) for q's site over
+ * [q.from, q.to); parameter names start with `prefix` (two periods can share a statement).
  */
 export async function rollupRows(sql: SqlRunner, q: StatsQuery, prefix = 'r_'): Promise<Scope> {
   const f = filterSql(q.filters, undefined, `${prefix}f`);

@@ -11,11 +11,14 @@ import { mergeParams, num, str } from '../sql.js';
  */
 export const CLICK_TYPES_SQL = CLICK_EVENT_TYPES.map((t) => `'${t}'`).join(', ');
 
+/** The element key (core/rollup.ts elementKeySql): the per-day element tables hash the same expressions. */
+const [PAGE_KEY, SELECTOR_KEY, TEXT_KEY] = elementKeySql();
+
 // The top elements are chosen by their counts alone, so distinct visitors are counted for those elements only.
 const clicksSql = (scope: string, source: string) => `
 WITH c AS MATERIALIZED (
-  SELECT coalesce(page_path, '(none)') AS page, coalesce(element_selector, '(none)') AS selector,
-    coalesce(element_text, '') AS text, event_type IN (${CLICK_TYPES_SQL}) AS is_click, anonymous_id
+  SELECT ${PAGE_KEY} AS page, ${SELECTOR_KEY} AS selector,
+    ${TEXT_KEY} AS text, event_type IN (${CLICK_TYPES_SQL}) AS is_click, anonymous_id
   FROM (${source}) WHERE ${scope} AND event_type IN (${CLICK_TYPES_SQL}, 'rage_click')
 ),
 top AS (
@@ -38,7 +41,7 @@ ORDER BY clicks DESC, page, selector, text`;
  */
 const fastSql = (elements: string, visitors: string, filter: string, prelude: string) => `
 WITH ${prelude} top AS (
-  SELECT ${elementKeySql()[0]} AS page, ${elementKeySql()[1]} AS selector, ${elementKeySql()[2]} AS text,
+  SELECT ${PAGE_KEY} AS page, ${SELECTOR_KEY} AS selector, ${TEXT_KEY} AS text,
     sum(clicks)::BIGINT AS clicks, sum(rage_clicks)::BIGINT AS rage_clicks
   FROM (${elements}) WHERE ${filter} GROUP BY ALL HAVING clicks > 0
   ORDER BY clicks DESC, page, selector, text LIMIT $limit

@@ -18,7 +18,7 @@ import { mergeParams, num, numOrNull, round, str } from '../sql.js';
  */
 const pagesSql = (rows: string, filtered: boolean) => `
 WITH r AS MATERIALIZED (
-  SELECT coalesce(page_path, '(none)') AS page, sid, vid, pv, pv_first, pv_last, scrolls, engaged_ms, depth, m FROM (${rows})
+  SELECT ${pageKeySql()} AS page, sid, vid, pv, pv_first, pv_last, scrolls, engaged_ms, depth, m FROM (${rows})
 ),
 sr AS (
   SELECT * FROM r WHERE sid IS NOT NULL${filtered ? ' AND sid IN (SELECT sid FROM r WHERE m AND sid IS NOT NULL)' : ''}
