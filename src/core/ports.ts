@@ -156,16 +156,19 @@ export interface SqlRunner {
   dayFingerprints?(fromDay: string | null, toDay: string | null): Promise<ReadonlyMap<string, string>>;
   /**
    * When the runner keeps the dashboards' rollup (core/rollup.ts, table ROLLUP_TABLE): the UTC days in
-   * [fromDay, toDay] whose rollup rows are that day's current data, or that hold no data at all. Other days must be
-   * computed from `events`.
+   * [fromDay, toDay] whose rollup rows are current data, each with the number of its first hours they cover: 24 for
+   * the whole day (a day that holds no data at all is listed with 24 too), less for the closed hours of a day still
+   * going on (its rows hold only those hours, hour < N). Days not listed, and the hours after N, must be computed
+   * from `events`.
    */
-  rollupDays?(fromDay: string, toDay: string): Promise<ReadonlySet<string>>;
+  rollupDays?(fromDay: string, toDay: string): Promise<ReadonlyMap<string, number>>;
   /**
    * A relation (SQL text for a FROM clause) with the rows of `events` of the UTC days [fromDay, toDay] and possibly
    * more, cheaper to plan than `events` (which lists every file of the lake: ~0.1 s for 720 files); callers still
-   * filter by day. Optional: `events` serves otherwise.
+   * filter by day and hour. `skip` (day -> N): the rows of the first N hours of those days may be left out.
+   * Optional: `events` serves otherwise.
    */
-  eventsOfDays?(fromDay: string, toDay: string): Promise<string>;
+  eventsOfDays?(fromDay: string, toDay: string, skip?: ReadonlyMap<string, number>): Promise<string>;
 }
 
 /**

@@ -18,7 +18,7 @@
  */
 
 /** Bump when the rollup's columns or their meaning change: stored rollups of another version are rebuilt. */
-export const ROLLUP_VERSION = 5;
+export const ROLLUP_VERSION = 6;
 
 /** The attached database and table the query stage keeps the rollup in. */
 export const ROLLUP_TABLE = 'rollup.page_sessions';
@@ -272,11 +272,17 @@ export interface DerivedTable {
   readonly from: keyof typeof BASE_TABLES;
   readonly select: (rows: string) => string;
   readonly order: string;
+  /**
+   * For a table with rows that do not add up across a day's hours (BUCKETS_TABLE's per-day row: distinct counts), the
+   * rows kept when only the first hours of a day are rolled up (the day's rows from `events` then hold the later hours
+   * only, so neither side has the whole day's row). A reader computes such rows of a partial day itself.
+   */
+  readonly ofPartialDay?: string;
 }
 
 export const DERIVED_TABLES = {
   sessions: { table: SESSIONS_TABLE, from: 'rows', select: sessionsFromRowsSql, order: 'site_id' },
-  buckets: { table: BUCKETS_TABLE, from: 'rows', select: bucketsFromRowsSql, order: 'site_id, hour' },
+  buckets: { table: BUCKETS_TABLE, from: 'rows', select: bucketsFromRowsSql, order: 'site_id, hour', ofPartialDay: 'hour >= 0' },
   sourceNames: { table: SOURCE_NAMES_TABLE, from: 'rows', select: sourceNamesFromRowsSql, order: 'site_id' },
   pages: { table: PAGES_TABLE, from: 'rows', select: pagesFromRowsSql, order: 'site_id' },
   pageVisitors: { table: PAGE_VISITORS_TABLE, from: 'rows', select: pageVisitorsFromRowsSql, order: 'site_id' },

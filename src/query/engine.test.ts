@@ -299,4 +299,16 @@ describe('query engine: per-day fingerprints (dayFingerprints)', () => {
     s.tail.appendRaw('{"event_id":"odd","ts":17}');
     assert.ok((await s.engine.dayFingerprints(null, null)).has('*'));
   });
+
+  it('eventsOfDays reads the files of those days only, without the skipped first hours of a day', async () => {
+    await teardown(s);
+    s = await setup();
+    s.tail.append(lakeRow({ event_id: 'h9', ts: '2026-11-28T09:00:00.000Z' }), lakeRow({ event_id: 'h10', ts: '2026-11-28T10:00:00.000Z' }));
+    s.tail.append(lakeRow({ event_id: 'h11', ts: '2026-11-29T11:00:00.000Z' }));
+    await commitToLake(s.lake, s.tail, s.snapshots, s.tail.last);
+    const ids = async (relation: string) =>
+      (await s.engine.queryInternal(`SELECT list(event_id ORDER BY event_id) AS ids FROM ${relation} WHERE dt >= '2026-11-28'`, {})).rows[0]!.ids;
+    assert.deepEqual(await ids(await s.engine.eventsOfDays!('2026-11-28', '2026-11-28')), ['h10', 'h9']);
+    assert.deepEqual(await ids(await s.engine.eventsOfDays!('2026-11-28', '2026-11-29', new Map([['2026-11-28', 10]]))), ['h10', 'h11']);
+  });
 });

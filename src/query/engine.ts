@@ -99,6 +99,12 @@ function dayOfPath(path: string): string | undefined {
   return /[\\/]dt=(\d{4}-\d{2}-\d{2})[\\/]/.exec(path)?.[1];
 }
 
+/** The UTC hour of a lake file from its `hour=` partition directory; undefined for a path without one. */
+function hourOfPath(path: string): number | undefined {
+  const m = /[\\/]hour=(\d{1,2})[\\/]/.exec(path);
+  return m === null ? undefined : Number(m[1]);
+}
+
 export async function createQueryEngine(options: QueryEngineOptions): Promise<QueryEngine> {
   const logger = options.logger.child({ stage: 'query' });
   const metrics = createQueryMetrics(options.registry);
@@ -277,12 +283,40 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
     return out;
   }
 
-  /** SqlRunner.eventsOfDays: the view's SELECT over the applied snapshot's files of those days (and undated ones). */
-  async function eventsOfDays(fromDay: string, toDay: string): Promise<string> {
+  /**
+   * The fingerprint of the first `hours` hours of a UTC day: its files of those hours (a file of the day without an
+   * hour= directory counts for every hour) and its hot payloads of those hours. Null when the day's data cannot be
+   * told apart by hour (a hot payload whose hour is unreadable). For the rollup keeper's partial days.
+   */
+  async function hoursFingerprint(day: string, hours: number): Promise<string | null> {
+    await refreshOrFail();
+    const { files, hotByHour } = freshness.state();
+    if (hotByHour.has('?')) return null;
+    const list: string[] = [];
+    for (const f of files) {
+      if (dayOfPath(f.path) !== day) continue;
+      const hour = hourOfPath(f.path);
+      if (hour === undefined || hour < hours) list.push(lakeKey(f.path));
+    }
+    for (const [key, n] of hotByHour) {
+      if (key.slice(0, 10) === day && Number(key.slice(11)) < hours) list.push(`hot ${key} ${n}`);
+    }
+    return createHash('sha256').update(`${hours}\n`).update(list.sort().join('\n')).digest('base64url');
+  }
+
+  /**
+   * SqlRunner.eventsOfDays: the view's SELECT over the applied snapshot's files of those days (and undated ones),
+   * without the files of the first hours of the days in `skip` (day -> hours).
+   */
+  async function eventsOfDays(fromDay: string, toDay: string, skip?: ReadonlyMap<string, number>): Promise<string> {
     await refreshOrFail();
     const files = freshness.state().files.filter((f) => {
       const day = dayOfPath(f.path);
-      return day === undefined || (day >= fromDay && day <= toDay);
+      if (day === undefined) return true;
+      if (day < fromDay || day > toDay) return false;
+      const skipped = skip?.get(day);
+      const hour = skipped === undefined ? undefined : hourOfPath(f.path);
+      return hour === undefined || hour >= skipped!;
     });
     return `(${eventsSelectSql(files)})`;
   }
@@ -293,6 +327,7 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
       ...options.rollup,
       instance,
       dayFingerprints,
+      hoursFingerprint,
       logger,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.registry ? { registry: options.registry } : {}),

@@ -41,9 +41,9 @@ export interface Freshness {
   hotRows(): number;
   /**
    * The files of the applied snapshot and the hot payloads per UTC day of their `ts` ('?' when it could not be
-   * read). Updated right after each commit of the view (single flight), so it never runs ahead of the data.
+   * read), and per UTC hour ('YYYY-MM-DDTHH'; '?' likewise). Updated right after each commit of the view (single flight), so it never runs ahead of the data.
    */
-  state(): { readonly files: readonly LakeFile[]; readonly hotByDay: ReadonlyMap<string, number> };
+  state(): { readonly files: readonly LakeFile[]; readonly hotByDay: ReadonlyMap<string, number>; readonly hotByHour: ReadonlyMap<string, number> };
   /** Resolves once no refresh is running or queued (never rejects). */
   idle(): Promise<void>;
 }
@@ -56,6 +56,7 @@ export function createFreshness(options: FreshnessOptions): Freshness {
   let hotRows = 0;
   let files: readonly LakeFile[] = [];
   let hotByDay = new Map<string, number>();
+  let hotByHour = new Map<string, number>();
   let running: Promise<void> | null = null;
   let next: Promise<void> | null = null;
 
@@ -86,14 +87,14 @@ export function createFreshness(options: FreshnessOptions): Freshness {
       hotRows = inserted;
       generation = snap.generation;
       files = snap.files;
-      hotByDay = tallyDays(new Map(), read.payloads);
+      [hotByDay, hotByHour] = tally(new Map(), new Map(), read.payloads);
       logger.debug({ generation, files: snap.files.length, hotRows }, 'query view moved to a new lake generation');
     } else if (read.payloads.length > 0) {
       await inTransaction(async () => {
         inserted = await insertPayloads(conn, read.payloads, def);
       });
       hotRows += inserted;
-      hotByDay = tallyDays(new Map(hotByDay), read.payloads);
+      [hotByDay, hotByHour] = tally(new Map(hotByDay), new Map(hotByHour), read.payloads);
     }
     cursor = read.cursor;
     if (inserted !== read.payloads.length) {
@@ -133,15 +134,22 @@ export function createFreshness(options: FreshnessOptions): Freshness {
     while (running !== null || next !== null) await (next ?? running)?.catch(() => undefined);
   }
 
-  return { refresh, generation: () => generation, hotRows: () => hotRows, idle, state: () => ({ files, hotByDay }) };
+  return { refresh, generation: () => generation, hotRows: () => hotRows, idle, state: () => ({ files, hotByDay, hotByHour }) };
 }
 
-/** Adds each payload's UTC day (from its `"ts":"YYYY-MM-DD...` text, without parsing the JSON) to `counts`. */
-function tallyDays(counts: Map<string, number>, payloads: readonly string[]): Map<string, number> {
+/**
+ * Adds each payload's UTC day and hour (from its `"ts":"YYYY-MM-DDTHH...` text, without parsing the JSON: the
+ * collector writes ts in UTC, ISO 8601) to `days` and `hours`.
+ */
+function tally(days: Map<string, number>, hours: Map<string, number>, payloads: readonly string[]): [Map<string, number>, Map<string, number>] {
   for (const p of payloads) {
     const i = p.indexOf('"ts":"');
-    const day = i >= 0 && /^\d{4}-\d{2}-\d{2}$/.test(p.slice(i + 6, i + 16)) ? p.slice(i + 6, i + 16) : '?';
-    counts.set(day, (counts.get(day) ?? 0) + 1);
+    const hour = i >= 0 ? p.slice(i + 6, i + 19) : '';
+    const dayOk = /^\d{4}-\d{2}-\d{2}/.test(hour);
+    const day = dayOk ? hour.slice(0, 10) : '?';
+    const key = dayOk && /^T\d{2}$/.test(hour.slice(10)) ? hour : '?';
+    days.set(day, (days.get(day) ?? 0) + 1);
+    hours.set(key, (hours.get(key) ?? 0) + 1);
   }
-  return counts;
+  return [days, hours];
 }

@@ -23,7 +23,7 @@ async function fixture() {
   };
   const files = { '2026-11-25': await lake.writeFile(days['2026-11-25']), '2026-11-26': await lake.writeFile(days['2026-11-26']), '2026-11-27': await lake.writeFile(days['2026-11-27']) };
   snapshots.snapshot = { generation: 1, checkpoint: null, files: Object.values(files) };
-  const open = (path: string | null, settleMs = 0) =>
+  const open = (path: string | null, settleMs = 0, clock = () => NOW) =>
     createQueryEngine({
       snapshots,
       tail,
@@ -33,7 +33,7 @@ async function fixture() {
       maxRows: 1000,
       memoryLimit: '256MB',
       threads: 1,
-      clock: () => NOW,
+      clock,
       rollup: { path, settleMs, intervalMs: 3_600_000 },
     });
   return { lake, tail, snapshots, files, row, open, path: join(lake.root, 'rollup', 'rollup.duckdb') };
@@ -44,21 +44,28 @@ async function storedDay(engine: QueryEngine, day: string): Promise<{ n: number;
   return { n: Number(r.rows[0]!.n), pv: Number(r.rows[0]!.pv) };
 }
 
-test('closed days are rolled up, today is not; a day whose data changed is left out until it is rolled up again', async () => {
+/** rollupDays as an object: day -> hours covered. */
+async function covered(engine: QueryEngine, from: string, to: string): Promise<Record<string, number>> {
+  return Object.fromEntries([...(await engine.rollupDays!(from, to))].sort());
+}
+
+test('closed days are rolled up whole, today to its last closed hour; a day whose data changed is left out until it is rolled up again', async () => {
   const fx = await fixture();
+  // Today's hour 12 is not closed at NOW (12:00): its event is not stored.
+  fx.tail.append(fx.row('2026-11-27T12:00:00.000Z', 'page_view', 5));
   const engine = await fx.open(null);
   try {
     await engine.rollup!.catchUp();
-    assert.deepEqual([...(await engine.rollupDays!('2026-11-25', '2026-11-27'))].sort(), ['2026-11-25', '2026-11-26']);
+    assert.deepEqual(await covered(engine, '2026-11-25', '2026-11-27'), { '2026-11-25': 24, '2026-11-26': 24, '2026-11-27': 12 });
     assert.deepEqual(await storedDay(engine, '2026-11-25'), { n: 2, pv: 1 });
     assert.deepEqual(await storedDay(engine, '2026-11-26'), { n: 3, pv: 2 });
-    assert.deepEqual(await storedDay(engine, '2026-11-27'), { n: 0, pv: 0 }, 'today is not closed');
+    assert.deepEqual(await storedDay(engine, '2026-11-27'), { n: 1, pv: 1 }, 'today: hours 0-11 only');
 
     // A late event of the 25th reaches the buffer tail: the 25th's stored rows are no longer its data.
     fx.tail.append(fx.row('2026-11-25T23:59:00.000Z', 'page_view', 9));
-    assert.deepEqual([...(await engine.rollupDays!('2026-11-25', '2026-11-27'))], ['2026-11-26']);
+    assert.deepEqual(await covered(engine, '2026-11-25', '2026-11-27'), { '2026-11-26': 24, '2026-11-27': 12 });
     assert.equal(await engine.rollup!.catchUp(), 1);
-    assert.deepEqual([...(await engine.rollupDays!('2026-11-25', '2026-11-27'))].sort(), ['2026-11-25', '2026-11-26']);
+    assert.deepEqual(await covered(engine, '2026-11-25', '2026-11-27'), { '2026-11-25': 24, '2026-11-26': 24, '2026-11-27': 12 });
     assert.deepEqual(await storedDay(engine, '2026-11-25'), { n: 3, pv: 2 });
 
     // Retention drops the 25th from the lake (a new generation without its file): its rows go too.
@@ -66,8 +73,8 @@ test('closed days are rolled up, today is not; a day whose data changed is left 
     fx.tail.trim(Number.MAX_SAFE_INTEGER);
     await engine.rollup!.catchUp();
     assert.deepEqual(await storedDay(engine, '2026-11-25'), { n: 0, pv: 0 });
-    // A day without data needs no rows: it counts as covered (nothing to read from events), today still does not.
-    assert.deepEqual([...(await engine.rollupDays!('2026-11-24', '2026-11-27'))].sort(), ['2026-11-24', '2026-11-25', '2026-11-26']);
+    // A day without data needs no rows: it counts as covered (nothing to read from events).
+    assert.deepEqual(await covered(engine, '2026-11-24', '2026-11-27'), { '2026-11-24': 24, '2026-11-25': 24, '2026-11-26': 24, '2026-11-27': 12 });
   } finally {
     await engine.close();
     await fx.lake.cleanup();
@@ -107,13 +114,13 @@ test('shared_sessions lists the sessions with more than one stored row, through 
   }
 });
 
-test('a day is rolled up only settleMs after its end', async () => {
+test('a day is rolled up only settleMs after its end, an hour settleMs after its end', async () => {
   const fx = await fixture();
-  // 13 h: the 26th ended 12 h before NOW, so only the 25th is settled.
+  // 13 h: the 26th ended 12 h before NOW, so only the 25th is settled whole; the 26th's first 23 hours are.
   const engine = await fx.open(null, 13 * 3_600_000);
   try {
     await engine.rollup!.catchUp();
-    assert.deepEqual([...(await engine.rollupDays!('2026-11-25', '2026-11-27'))], ['2026-11-25']);
+    assert.deepEqual(await covered(engine, '2026-11-25', '2026-11-27'), { '2026-11-25': 24, '2026-11-26': 23 });
   } finally {
     await engine.close();
     await fx.lake.cleanup();
@@ -128,20 +135,66 @@ test('a restart reuses the rollup file; a damaged file is deleted and rebuilt', 
     await engine.close();
 
     engine = await fx.open(fx.path);
-    assert.equal((await engine.rollupDays!('2026-11-25', '2026-11-27')).size, 2, 'the stored days are reused at once');
+    assert.deepEqual(await covered(engine, '2026-11-25', '2026-11-27'), { '2026-11-25': 24, '2026-11-26': 24, '2026-11-27': 12 }, 'the stored days are reused at once');
     assert.equal(await engine.rollup!.catchUp(), 0, 'nothing to rebuild');
     // User SQL may read the rollup (it holds nothing the lake does not) but cannot change it.
-    assert.equal((await engine.query(`SELECT count(*) AS n FROM ${ROLLUP_TABLE}`)).rows[0]!.n, 2);
+    assert.equal((await engine.query(`SELECT count(*) AS n FROM ${ROLLUP_TABLE}`)).rows[0]!.n, 3);
     await assert.rejects(engine.query(`DELETE FROM ${ROLLUP_TABLE}`), { code: 'CLK_ERR_QUERY_NOT_READ_ONLY' });
     await engine.close();
 
     await writeFile(fx.path, 'not a duckdb file '.repeat(1000));
     engine = await fx.open(fx.path);
     assert.equal((await engine.rollupDays!('2026-11-25', '2026-11-27')).size, 0);
-    assert.equal(await engine.rollup!.catchUp(), 2);
+    assert.equal(await engine.rollup!.catchUp(), 3);
     assert.deepEqual(await storedDay(engine, '2026-11-26'), { n: 3, pv: 2 });
     await engine.close();
   } finally {
+    await fx.lake.cleanup();
+  }
+});
+
+test('today is rolled up hour by hour: a closed hour is added to the stored ones, a late event in a stored hour rebuilds them, the closed day is whole', async () => {
+  const fx = await fixture();
+  let now = NOW;
+  fx.tail.append(fx.row('2026-11-27T10:30:00.000Z', 'page_view', 2));
+  fx.tail.append(fx.row('2026-11-27T12:20:00.000Z', 'page_view', 3));
+  const engine = await fx.open(null, 0, () => now);
+  // The stored row of today's 09:00 event (its rowid: a row deleted and inserted again gets a new one).
+  const nineOClock = async () =>
+    (await engine.queryInternal(`SELECT rowid AS id FROM ${ROLLUP_TABLE} WHERE dt = '2026-11-27' AND hour = 9`, {})).rows.map((r) => Number(r.id));
+  try {
+    await engine.rollup!.catchUp();
+    assert.equal((await covered(engine, '2026-11-27', '2026-11-27'))['2026-11-27'], 12);
+    assert.deepEqual(await storedDay(engine, '2026-11-27'), { n: 2, pv: 2 });
+    const before = await nineOClock();
+    assert.equal(before.length, 1);
+
+    now = Date.parse('2026-11-27T13:00:00Z');
+    assert.equal((await covered(engine, '2026-11-27', '2026-11-27'))['2026-11-27'], 12, 'stored hours stay valid while the next one fills');
+    assert.equal(await engine.rollup!.catchUp(), 1);
+    assert.equal((await covered(engine, '2026-11-27', '2026-11-27'))['2026-11-27'], 13);
+    assert.deepEqual(await storedDay(engine, '2026-11-27'), { n: 3, pv: 3 });
+    assert.deepEqual(await nineOClock(), before, 'hours 0-11 were kept, hour 12 added');
+
+    // A late event in a stored hour: today's stored hours no longer hold (read from events) until rebuilt.
+    fx.tail.append(fx.row('2026-11-27T09:30:00.000Z', 'click', 4));
+    assert.deepEqual(await covered(engine, '2026-11-27', '2026-11-27'), {});
+    assert.equal(await engine.rollup!.catchUp(), 1);
+    assert.equal((await covered(engine, '2026-11-27', '2026-11-27'))['2026-11-27'], 13);
+    assert.deepEqual(await storedDay(engine, '2026-11-27'), { n: 4, pv: 3 });
+    assert.notDeepEqual(await nineOClock(), before, 'rebuilt from hour 0');
+    // The per-day bucket (distinct counts, not additive) is kept for whole days only; the hourly ones for every hour.
+    const buckets = async () =>
+      (await engine.queryInternal(`SELECT list(hour ORDER BY hour) AS h FROM rollup.buckets WHERE dt = '2026-11-27'`, {})).rows[0]!.h;
+    assert.deepEqual(await buckets(), [9, 10, 12]);
+
+    // The day closes: the rest is added, and it is whole.
+    now = Date.parse('2026-11-28T00:00:00Z');
+    assert.equal(await engine.rollup!.catchUp(), 1);
+    assert.equal((await covered(engine, '2026-11-27', '2026-11-27'))['2026-11-27'], 24);
+    assert.deepEqual(await buckets(), [-1, 9, 10, 12]);
+  } finally {
+    await engine.close();
     await fx.lake.cleanup();
   }
 });

@@ -5,6 +5,7 @@ import type { Clock, Logger } from '../core/ports.js';
 import {
   BASE_TABLES,
   DERIVED_TABLES,
+  type DerivedTable,
   INTERACTIONS_TABLE,
   ROLLUP_TABLE,
   ROLLUP_VERSION,
@@ -18,7 +19,9 @@ import { sqlString } from './sandbox.js';
 /**
  * Keeps the dashboards' rollup (core/rollup.ts) of every closed UTC day: a day is rolled up once its end is
  * `settleMs` past, and rolled up again whenever its data fingerprint changes (a late event, a compaction, retention,
- * forget). Runs in the background (start(): at once, then every intervalMs; one build at a time), never in a request.
+ * forget). The day going on (today) is rolled up hour by hour the same way: its first N hours once the end of hour
+ * N-1 is `settleMs` past (a partial day: rows with hour < N only, the rest is computed from `events`), each new hour
+ * added to the stored ones while their fingerprint holds. Runs in the background (start(): at once, then every intervalMs; one build at a time), never in a request.
  * The composition root calls start() once the lake's snapshot is loaded (after the writer's recovery).
  *
  * Design constraints:
@@ -41,14 +44,19 @@ export interface RollupOptions {
 export interface RollupKeeperDeps extends RollupOptions {
   readonly instance: DuckDBInstance;
   readonly dayFingerprints: (fromDay: string | null, toDay: string | null) => Promise<ReadonlyMap<string, string>>;
+  /** The fingerprint of a day's first `hours` hours; null when the day's data cannot be told apart by hour. */
+  readonly hoursFingerprint: (day: string, hours: number) => Promise<string | null>;
   readonly logger: Logger;
   readonly clock?: Clock;
   readonly registry?: Registry;
 }
 
 export interface RollupKeeper {
-  /** Days in [fromDay, toDay] whose rollup rows are the current data of that day (a day without data included). */
-  days(fromDay: string, toDay: string): Promise<ReadonlySet<string>>;
+  /**
+   * Days in [fromDay, toDay] whose rollup rows are current data, with the hours they cover from midnight: 24 for the
+   * whole day (a day without data included), N < 24 for a partial day (rows of hours < N).
+   */
+  days(fromDay: string, toDay: string): Promise<ReadonlyMap<string, number>>;
   /** Rolls up every closed day that is missing or changed; returns the days built. Single flight. */
   catchUp(): Promise<number>;
   start(): void;
@@ -56,8 +64,14 @@ export interface RollupKeeper {
 }
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+/** A stored day: the fingerprint of the data its rows were built from, and the hours they cover (24: all). */
+interface StoredDay {
+  readonly print: string;
+  readonly hours: number;
+}
 /** The derived tables, and all the tables a day's build replaces. */
-const DERIVED = Object.values(DERIVED_TABLES);
+const DERIVED: readonly DerivedTable[] = Object.values(DERIVED_TABLES);
 const TABLES = [ROLLUP_TABLE, INTERACTIONS_TABLE, ...DERIVED.map((d) => d.table)];
 
 const SHARED_SELECT = `SELECT site_id, sid FROM ${SESSIONS_TABLE}`;
@@ -95,9 +109,18 @@ export async function attachRollup(conn: DuckDBConnection, path: string | null, 
   }
 }
 
+const DAYS_COLUMNS = `dt DATE PRIMARY KEY, fingerprint VARCHAR NOT NULL, version INTEGER NOT NULL, hours INTEGER NOT NULL`;
+
 /** Creates the rollup's tables (once the `events` view exists: the rollup's columns are those of its SELECT). */
 export async function prepareRollupTables(conn: DuckDBConnection): Promise<void> {
-  await conn.run(`CREATE TABLE IF NOT EXISTS rollup.days (dt DATE PRIMARY KEY, fingerprint VARCHAR NOT NULL, version INTEGER NOT NULL)`);
+  await conn.run(`CREATE TABLE IF NOT EXISTS rollup.days (${DAYS_COLUMNS})`);
+  // A file of version 5 or older has no hours column: its days table is replaced (its rows are rebuilt anyway).
+  const hasHours = (
+    await conn.runAndReadAll(
+      `SELECT count(*)::INTEGER FROM duckdb_columns() WHERE database_name = 'rollup' AND table_name = 'days' AND column_name = 'hours'`,
+    )
+  ).getRows()[0]![0];
+  if (Number(hasHours) === 0) await conn.run(`CREATE OR REPLACE TABLE rollup.days (${DAYS_COLUMNS})`);
   const [stale, current] = (
     await conn.runAndReadAll(`SELECT count_if(version <> ${ROLLUP_VERSION})::INTEGER, count_if(version = ${ROLLUP_VERSION})::INTEGER FROM rollup.days`)
   ).getRows()[0]!.map(Number);
@@ -118,12 +141,14 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
   const settleMs = deps.settleMs ?? 10 * 60_000;
   const intervalMs = deps.intervalMs ?? 30_000;
   const conn = await deps.instance.connect();
-  const stored = new Map<string, string>();
-  for (const row of (await conn.runAndReadAll(`SELECT strftime(dt, '%Y-%m-%d'), fingerprint FROM rollup.days`)).getRows()) {
-    stored.set(String(row[0]), String(row[1]));
+  const stored = new Map<string, StoredDay>();
+  for (const row of (await conn.runAndReadAll(`SELECT strftime(dt, '%Y-%m-%d'), fingerprint, hours FROM rollup.days`)).getRows()) {
+    stored.set(String(row[0]), { print: String(row[1]), hours: Number(row[2]) });
   }
+  /** Stored whole days (the gauge's count; a partial day is not one). */
+  const wholeDays = () => [...stored.values()].filter((x) => x.hours >= 24).length;
   const gauges = rollupGauges(deps.registry);
-  gauges.days.set(stored.size);
+  gauges.days.set(wholeDays());
   let closed = false;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<number> | null = null;
@@ -151,46 +176,90 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
     stored.delete(day);
   }
 
-  async function build(day: string, print: string): Promise<boolean> {
+  /** The current fingerprint of a day's data (hours 24) or of its first hours. */
+  async function printOf(day: string, hours: number): Promise<string | null> {
+    return hours >= 24 ? ((await deps.dayFingerprints(day, day)).get(day) ?? null) : deps.hoursFingerprint(day, hours);
+  }
+
+  /**
+   * Rolls up the day's first `hours` hours (24: all of it) as of fingerprint `print`. With `fromHour`, the stored
+   * base rows of the hours before it are kept (they are current: the caller checked their fingerprint) and only the
+   * later hours are added; the derived tables, which are per day, are rebuilt from the base rows either way.
+   */
+  async function build(day: string, print: string, hours: number, fromHour = 0): Promise<boolean> {
     const d = `${sqlString(day)}::DATE`;
+    // Rows without an hour (no ts) belong to no prefix of the day: only a whole day's build takes them.
+    const hour = 'coalesce(hour, 24)';
+    const added = `dt = ${d}${fromHour > 0 ? ` AND ${hour} >= ${fromHour}` : ''}${hours < 24 ? ` AND ${hour} < ${hours}` : ''}`;
     const kept = await inTransaction(async () => {
       await withSharedSessions(conn, day, async () => {
-        for (const table of TABLES) await conn.run(`DELETE FROM ${table} WHERE dt = ${d}`);
+        for (const table of [ROLLUP_TABLE, INTERACTIONS_TABLE]) {
+          await conn.run(`DELETE FROM ${table} WHERE dt = ${d}${fromHour > 0 ? ` AND ${hour} >= ${fromHour}` : ''}`);
+        }
+        for (const x of DERIVED) await conn.run(`DELETE FROM ${x.table} WHERE dt = ${d}`);
         // Sorted by site so that a tile's scan skips the row groups of other sites.
-        await conn.run(`INSERT INTO ${ROLLUP_TABLE} ${rollupSelectSql(`dt = ${d}`)} ORDER BY site_id, hour`);
-        await conn.run(`INSERT INTO ${INTERACTIONS_TABLE} ${interactionsSelectSql(`dt = ${d}`)} ORDER BY site_id, event_type, ts`);
+        await conn.run(`INSERT INTO ${ROLLUP_TABLE} ${rollupSelectSql(added)} ORDER BY site_id, hour`);
+        await conn.run(`INSERT INTO ${INTERACTIONS_TABLE} ${interactionsSelectSql(added)} ORDER BY site_id, event_type, ts`);
         for (const x of DERIVED) {
-          await conn.run(`INSERT INTO ${x.table} ${x.select(`SELECT * FROM ${BASE_TABLES[x.from].table} WHERE dt = ${d}`)} ORDER BY ${x.order}`);
+          const rows = x.select(`SELECT * FROM ${BASE_TABLES[x.from].table} WHERE dt = ${d}`);
+          const partial = hours < 24 && x.ofPartialDay !== undefined ? ` WHERE ${x.ofPartialDay}` : '';
+          await conn.run(`INSERT INTO ${x.table} SELECT * FROM (${rows})${partial} ORDER BY ${x.order}`);
         }
       });
       await conn.run(`DELETE FROM rollup.days WHERE dt = ${d}`);
-      await conn.run(`INSERT INTO rollup.days VALUES (${d}, ${sqlString(print)}, ${ROLLUP_VERSION})`);
-      return (await deps.dayFingerprints(day, day)).get(day) === print;
+      await conn.run(`INSERT INTO rollup.days VALUES (${d}, ${sqlString(print)}, ${ROLLUP_VERSION}, ${hours})`);
+      return (await printOf(day, hours)) === print;
     });
-    if (kept) stored.set(day, print);
+    if (kept) stored.set(day, { print, hours });
     return kept;
+  }
+
+  /** Whether the stored rows of `day` are current; then the hours they cover. */
+  async function currentHours(day: string, fullPrint: string | undefined): Promise<number | null> {
+    const s = stored.get(day);
+    if (s === undefined) return null;
+    if (s.hours >= 24) return s.print === fullPrint ? 24 : null;
+    return (await deps.hoursFingerprint(day, s.hours)) === s.print ? s.hours : null;
+  }
+
+  /** The hours of `day` closed `settleMs` ago (0..24). */
+  function settledHours(day: string): number {
+    const hours = Math.floor((clock() - settleMs - Date.parse(`${day}T00:00:00Z`)) / HOUR_MS);
+    return Math.max(0, Math.min(24, hours));
   }
 
   async function run(): Promise<number> {
     const prints = await deps.dayFingerprints(null, null);
-    const settled = new Date(Math.floor((clock() - settleMs) / DAY_MS) * DAY_MS - DAY_MS).toISOString().slice(0, 10);
     // Days gone from the lake (retention, forget) leave the rollup. Not when the lake looks empty: that is also what a
     // lake not loaded yet looks like, and keeping rows is harmless (a day's rows are used only under its fingerprint).
     if (prints.size > 0) for (const day of [...stored.keys()]) if (!prints.has(day) && !closed) await drop(day);
-    const todo = [...prints.keys()].filter((d) => d !== '*' && d <= settled && stored.get(d) !== prints.get(d)).sort().reverse();
+    // Each day with data to its settled hours (24 for a closed day): the days going on first (the default range ends
+    // with today), then the newest closed days first.
+    const todo: { day: string; hours: number }[] = [];
+    for (const [day, print] of prints) {
+      const hours = day === '*' ? 0 : settledHours(day);
+      const have = hours === 0 ? null : await currentHours(day, print);
+      if (hours > 0 && (have === null || have < hours)) todo.push({ day, hours });
+    }
+    todo.sort((a, b) => (a.hours < 24 ? 0 : 1) - (b.hours < 24 ? 0 : 1) || (a.day < b.day ? 1 : -1));
     gauges.pending.set(todo.length);
     let built = 0;
-    for (const day of todo) {
+    for (const { day, hours } of todo) {
       if (closed) break;
       const started = performance.now();
-      if (await build(day, prints.get(day)!)) {
+      // The fingerprint first, then whether the stored hours still hold: a change in between fails one of the two or
+      // the check after the build, so rows are never stored under a fingerprint they do not match.
+      const print = await printOf(day, hours);
+      const have = await currentHours(day, (await deps.dayFingerprints(day, day)).get(day));
+      const from = have !== null && have < hours ? have : 0;
+      if (print !== null && (await build(day, print, hours, from))) {
         built++;
-        logger.debug({ day, ms: Math.round(performance.now() - started) }, 'rolled up a day');
+        logger.debug({ day, hours, fromHour: from, ms: Math.round(performance.now() - started) }, 'rolled up a day');
       }
       gauges.pending.dec();
-      gauges.days.set(stored.size);
+      gauges.days.set(wholeDays());
     }
-    gauges.days.set(stored.size);
+    gauges.days.set(wholeDays());
     if (built > 0) logger.info({ days: built, stored: stored.size }, 'dashboard rollup brought up to date');
     return built;
   }
@@ -213,13 +282,14 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
 
   return {
     async days(fromDay, toDay) {
-      const out = new Set<string>();
+      const out = new Map<string, number>();
       const prints = await deps.dayFingerprints(fromDay, toDay);
       // A day without data is covered too: there is nothing to read for it (e.g. before a site's first event).
       for (let t = Date.parse(`${fromDay}T00:00:00Z`); t <= Date.parse(`${toDay}T00:00:00Z`); t += DAY_MS) {
         const day = new Date(t).toISOString().slice(0, 10);
         const print = prints.get(day);
-        if (print === undefined || stored.get(day) === print) out.add(day);
+        const hours = print === undefined ? 24 : await currentHours(day, print);
+        if (hours !== null) out.set(day, hours);
       }
       return out;
     },
@@ -244,6 +314,6 @@ function rollupGauges(registry?: Registry): { days: Gauge; pending: Gauge } {
   const get = (name: string, help: string) => (registry?.getSingleMetric(name) as Gauge | undefined) ?? new Gauge({ name, help, registers });
   return {
     days: get('clicklake_query_rollup_days', 'Closed days whose dashboard rollup is stored'),
-    pending: get('clicklake_query_rollup_pending_days', 'Closed days waiting to be rolled up (new or changed)'),
+    pending: get('clicklake_query_rollup_pending_days', 'Days waiting to be rolled up (new or changed; the closed hours of today count as one)'),
   };
 }

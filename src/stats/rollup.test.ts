@@ -7,6 +7,7 @@ import { parseStatsQuery } from './params.js';
 import { NAMED_QUERIES } from './queries/index.js';
 import { generateDataset } from './testkit.js';
 import { DayPartials } from './partials.js';
+import { sessionSources } from './rollup.js';
 
 /**
  * The rollup (src/core/rollup.ts) must change nothing but the speed: every tile answers the same from an engine
@@ -50,18 +51,31 @@ function edgeRows(): LakeRow[] {
     // A session whose device changes within a day: two stored rows on one day.
     ev('d1', '2026-11-22T10:00:00.000Z', 'page_view', 'two-devices', '/', { referrer_host: 'first.example' }),
     ev('d2', '2026-11-22T10:05:00.000Z', 'page_view', 'two-devices', '/docs', { device_type: 'desktop', referrer_host: 'second.example' }),
+    // Today's session across NOW's hour (12:00): its first part is in the stored hours, the rest is read from events;
+    // it scrolls one page on both sides, and a visitor of the stored hours comes back in the later ones.
+    ev('n1', '2026-11-26T11:50:00.000Z', 'page_view', 'noon', '/docs', { referrer_host: 'noon.example', channel: 'Referral' }),
+    ev('n2', '2026-11-26T11:55:00.000Z', 'scroll', 'noon', '/docs', { scroll_depth: 40, properties: '{"engaged_ms":1000}' }),
+    ev('n3', '2026-11-26T12:10:00.000Z', 'scroll', 'noon', '/docs', { scroll_depth: 70, properties: '{"engaged_ms":500}' }),
+    ev('n4', '2026-11-26T12:15:00.000Z', 'page_view', 'noon', '/pricing'),
+    ev('n5', '2026-11-26T12:16:00.000Z', 'click', 'noon', '/pricing', { element_selector: 'a.buy', element_text: 'Buy', x: 5, y: 6, viewport_w: 390 }),
+    ev('n6', '2026-11-26T13:00:00.000Z', 'page_view', 'noon-again', '/docs', { anonymous_id: 'edge-noon' }),
   ];
 }
 
 before(async () => {
   const data = generateDataset({ visitors: 30, days: 7, start: '2026-11-20' });
   const rows = [...data.rows, ...edgeRows()];
-  // The last day stays in the buffer tail (hot), as unflushed events do; it is also not closed.
-  const hot = (r: LakeRow) => r.ts.startsWith('2026-11-26');
+  // Today's events after 12:30 stay in the buffer tail (hot), as unflushed events do; the earlier ones are in files,
+  // so today's hour 12 (not closed at NOW) is read from both.
+  const hot = (r: LakeRow) => r.ts >= '2026-11-26T12:30';
   plain = await openStatsLake(rows, hot);
   rolled = await openStatsLake(rows, hot, { clock: () => NOW });
   await rolled.engine.rollup!.catchUp();
-  assert.equal((await rolled.engine.rollupDays!('2026-11-20', '2026-11-26')).size, 6, 'every closed day is rolled up');
+  assert.deepEqual(
+    Object.fromEntries(await rolled.engine.rollupDays!('2026-11-20', '2026-11-26')),
+    { '2026-11-20': 24, '2026-11-21': 24, '2026-11-22': 24, '2026-11-23': 24, '2026-11-24': 24, '2026-11-25': 24, '2026-11-26': 12 },
+    'every closed day is rolled up, and the closed hours of today (the buffer tail)',
+  );
   // A late event reaches 2026-11-21 after it was rolled up: that day is read from `events` between stored days.
   const late = lakeRow({ event_id: 'late-1', ts: '2026-11-21T23:52:00.000Z', event_type: 'page_view', site_id: 'shop', session_id: 'cross-1', anonymous_id: 'edge-cross-1', page_path: '/late', country: 'DE', device_type: 'mobile' });
   plain.snapshots.snapshot = { ...plain.snapshots.snapshot, generation: 2, files: [...plain.snapshots.snapshot.files, await plain.lake.writeFile([late], 2)] };
@@ -91,6 +105,7 @@ const RANGES = [
   'from=2026-11-21T20:00:00Z&to=2026-11-22T04:00:00Z', // hourly trend over midnight
   'from=2026-11-25&to=2026-11-26', // a closed day and today (hot)
   'from=2026-11-10&to=2026-11-23', // starts before the data: days without data need no rows
+  'from=2026-11-25T20:00:00Z&to=2026-11-27T00:00:00Z', // a cut day, then today: its closed hours stored, the rest not
 ];
 const FILTERS = [
   '',
@@ -150,4 +165,17 @@ test('a session without an anonymous id counts as a session, not as a visitor (b
     const answer = (await sources.run(lake.engine, q, params, { partials: null })) as { referrers: { value: string; sessions: number; visitors: number }[] };
     assert.deepEqual(answer.referrers.find((r) => r.value === 'no-visitor.example'), { value: 'no-visitor.example', sessions: 1, visitors: 0 });
   }
+});
+
+test('a range ending today: its buckets hold today hourly rows but no per-day row, which the overview counts itself', async () => {
+  const q = parseStatsQuery(new URLSearchParams('site=shop'), NOW);
+  const fast = (await sessionSources(rolled.engine, q, 'c_'))!;
+  assert.match(fast.partialDays, /^dt IN \(/, 'today is rolled up in part');
+  const r = await rolled.engine.queryInternal(
+    `WITH ${fast.prelude} b AS (${fast.buckets.sql}) SELECT count_if(hour = -1)::INTEGER AS days, count_if(hour BETWEEN 0 AND 11)::INTEGER AS stored, ` +
+      `count_if(hour >= 12)::INTEGER AS later FROM b WHERE dt = '2026-11-26'`,
+    fast.buckets.params,
+  );
+  assert.equal(r.rows[0]!.days, 0);
+  assert.ok(Number(r.rows[0]!.stored) > 0 && Number(r.rows[0]!.later) > 0, JSON.stringify(r.rows[0]));
 });

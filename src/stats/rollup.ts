@@ -39,38 +39,52 @@ function wholeDays(fromIso: string, toIso: string): string[] {
 }
 
 /**
- * The rolled-up whole days of q's range, whether they are all of it (nothing to read from `events`), and the
- * relation to read the other days from: `events`, or one planned over those days' files only (SqlRunner.eventsOfDays).
+ * The whole days of q's range with stored rows (all of the day, or its first hours: `partial`), whether they are all
+ * of it (nothing to read from `events`), and the relation to read the rest from: `events`, or one planned over those
+ * days' files only (SqlRunner.eventsOfDays).
  */
 async function coveredDays(sql: SqlRunner, q: StatsQuery): Promise<Covered> {
   const whole = wholeDays(q.from, q.to);
-  const covered = whole.length === 0 || sql.rollupDays === undefined ? new Set<string>() : await sql.rollupDays(whole[0]!, whole[whole.length - 1]!);
+  const covered: ReadonlyMap<string, number> =
+    whole.length === 0 || sql.rollupDays === undefined ? new Map() : await sql.rollupDays(whole[0]!, whole[whole.length - 1]!);
   const days = whole.filter((d) => covered.has(d));
+  const partial = new Map(days.filter((d) => covered.get(d)! < 24).map((d) => [d, covered.get(d)!]));
   const exact = whole.length > 0 && whole[0] === q.from.slice(0, 10) && Date.parse(q.to) === Date.parse(`${whole[whole.length - 1]}T00:00:00Z`) + DAY_MS;
-  const all = exact && days.length === whole.length;
+  const all = exact && days.length === whole.length && partial.size === 0;
   let source = 'events';
   if (!all && sql.eventsOfDays !== undefined) {
-    // The days not covered: [first, last] of the range's days (partial ones included) that are not in `days`.
+    // The days not covered whole: [first, last] of the range's days (cut ones included) not in `days`, or partial.
     const rest: string[] = [];
     for (let t = Date.parse(`${q.from.slice(0, 10)}T00:00:00Z`); t <= Date.parse(`${lastDay(q.to)}T00:00:00Z`); t += DAY_MS) {
       const day = new Date(t).toISOString().slice(0, 10);
-      if (!covered.has(day) || !whole.includes(day)) rest.push(day);
+      if (!days.includes(day) || partial.has(day)) rest.push(day);
     }
-    if (rest.length > 0) source = await sql.eventsOfDays(rest[0]!, rest[rest.length - 1]!);
+    if (rest.length > 0) source = await sql.eventsOfDays(rest[0]!, rest[rest.length - 1]!, partial);
   }
-  return { days, all, source };
+  return { days, partial, all, source };
 }
 
 interface Covered {
+  /** The whole days of the range with stored rows, partial ones included. */
   readonly days: string[];
+  /** Of those, the days whose stored rows cover only their first N hours (day -> N): the rest is read from `events`. */
+  readonly partial: ReadonlyMap<string, number>;
   readonly all: boolean;
-  /** Where the days not covered are read from (a FROM clause). */
+  /** Where the rest is read from (a FROM clause). */
   readonly source: string;
 }
 
-/** The WHERE parts of q's range: the covered days' stored rows, and the rest (read from `events`), with parameters. */
-function rangeParts(q: StatsQuery, prefix: string, covered: { days: string[] }) {
-  const { days } = covered;
+/** `dt IN (<the partial days>)` with the parameters rangeParts() binds for the rest ('FALSE' without partial days). */
+export function partialDaysSql(prefix: string, partial: ReadonlyMap<string, number>): string {
+  return partial.size === 0 ? 'FALSE' : `dt IN (${[...partial.keys()].map((_, i) => `$${prefix}pd${i}::DATE`).join(', ')})`;
+}
+
+/**
+ * The WHERE parts of q's range: the covered days' stored rows, and the rest (read from `events`: the days not
+ * covered and the hours after the stored ones of a partial day), with parameters.
+ */
+function rangeParts(q: StatsQuery, prefix: string, covered: Pick<Covered, 'days' | 'partial'>) {
+  const { days, partial } = covered;
   const range = eventScope(q, undefined, { filters: false, prefix });
   const list = days.map((_, i) => `$${prefix}c${i}::DATE`).join(', ');
   // BETWEEN lets the scan skip row groups by their dt range; the IN list (a join, several ms per scan) only when the
@@ -82,11 +96,18 @@ function rangeParts(q: StatsQuery, prefix: string, covered: { days: string[] }) 
   days.forEach((d, i) => {
     if (!contiguous || i === 0 || i === days.length - 1) params[`${prefix}c${i}`] = d;
   });
+  // A partial day's rows of hour >= N (and those without an hour, which no stored prefix holds).
+  const restParams: Record<string, SqlParam> = { ...range.params };
+  const tails = [...partial].map(([day, hours], i) => {
+    restParams[`${prefix}pd${i}`] = day;
+    restParams[`${prefix}ph${i}`] = hours;
+    return ` OR (dt = $${prefix}pd${i}::DATE AND coalesce(hour, 24) >= $${prefix}ph${i})`;
+  });
   return {
     stored: `site_id = $${prefix}site AND ${span}`,
-    rest: days.length === 0 ? range.sql : `${range.sql} AND NOT (${span})`,
+    rest: days.length === 0 ? range.sql : `${range.sql} AND (NOT (${span})${tails.join('')})`,
     params,
-    restParams: range.params,
+    restParams,
   };
 }
 
@@ -101,13 +122,22 @@ function sharedRows(q: StatsQuery, prefix: string, covered: Covered, from: Deriv
   return {
     prelude: covered.all ? '' : `${name} AS MATERIALIZED (${BASE_TABLES[from].select(rangeParts(q, prefix, covered).rest, covered.source)}),`,
     /** storedAndLive's arguments for a derived table of these rows. */
-    of: (d: DerivedTable) => [d.table, () => d.select(`SELECT * FROM ${name}`)] as const,
+    of: (d: DerivedTable) => [d.table, () => ofPartialDays(d, prefix, covered, d.select(`SELECT * FROM ${name}`))] as const,
   };
 }
 
 /** storedAndLive's arguments for a derived table computed inline from `events` (no shared CTE). */
-function inline(d: DerivedTable) {
-  return [d.table, (where: string, source: string) => d.select(BASE_TABLES[d.from].select(where, source))] as const;
+function inline(d: DerivedTable, prefix: string, covered: Covered) {
+  return [d.table, (where: string, source: string) => ofPartialDays(d, prefix, covered, d.select(BASE_TABLES[d.from].select(where, source)))] as const;
+}
+
+/**
+ * A derived table's rows from `events` (`select`) without the rows of the partial days that only the whole day has
+ * (DerivedTable.ofPartialDay): the rows from `events` hold those days' later hours only.
+ */
+function ofPartialDays(d: DerivedTable, prefix: string, covered: Covered, select: string): string {
+  if (d.ofPartialDay === undefined || covered.partial.size === 0) return select;
+  return `SELECT * FROM (${select}) WHERE NOT (${partialDaysSql(prefix, covered.partial)}) OR (${d.ofPartialDay})`;
 }
 
 /**
@@ -127,8 +157,8 @@ async function storedAndLive(
   covered?: Covered,
   solo = false,
 ): Promise<{ sql: string; params: Record<string, SqlParam> }> {
-  const { days, all, source } = covered ?? (await coveredDays(sql, q));
-  const parts = rangeParts(q, prefix, { days });
+  const { days, partial, all, source } = covered ?? (await coveredDays(sql, q));
+  const parts = rangeParts(q, prefix, { days, partial });
   const params: Record<string, SqlParam> = { ...parts.params };
   const stored = `SELECT * FROM ${table} WHERE ${parts.stored}`;
   const shared = `sid IS NOT NULL AND sid NOT IN (SELECT sid FROM ${SHARED_SESSIONS_TABLE} WHERE site_id = $${prefix}site)`;
@@ -178,13 +208,15 @@ export async function interactionEvents(sql: SqlRunner, q: StatsQuery, prefix = 
 /**
  * For the overview without filters: the per-(day, session) rows and the trend buckets (core/rollup.ts SESSIONS_TABLE,
  * BUCKETS_TABLE) of q's site and range, stored for the covered days and derived from `events` for the rest. Null
- * when there are filters or no rollup (the overview then reads rollupRows()).
+ * when there are filters or no rollup (the overview then reads rollupRows()). The buckets lack the per-day row
+ * (hour -1) of the days `partialDays` selects (an expression over dt, bound by the sessions' parameters): the
+ * caller computes it from the session rows.
  */
 export async function sessionSources(
   sql: SqlRunner,
   q: StatsQuery,
   prefix: string,
-): Promise<{ sessions: Scope; buckets: Scope; prelude: string } | null> {
+): Promise<{ sessions: Scope; buckets: Scope; prelude: string; partialDays: string } | null> {
   if (q.filters.length > 0 || sql.rollupDays === undefined) return null;
   // One set of covered days for both (they share the parameters $<prefix>c0... and the rows from `events`).
   const covered = await coveredDays(sql, q);
@@ -193,7 +225,7 @@ export async function sessionSources(
     storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.sessions), covered, true),
     storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.buckets), covered),
   ]);
-  return { sessions, buckets, prelude: rows.prelude };
+  return { sessions, buckets, prelude: rows.prelude, partialDays: partialDaysSql(prefix, covered.partial) };
 }
 
 /**
@@ -219,7 +251,7 @@ export async function sessionRowsAndNames(
   const covered = await coveredDays(sql, q);
   // Rows alone: computed inline (no prelude for the caller to place); with names: once for both.
   const shared = names ? sharedRows(q, prefix, covered, 'rows') : null;
-  const args = (d: DerivedTable) => shared?.of(d) ?? inline(d);
+  const args = (d: DerivedTable) => shared?.of(d) ?? inline(d, prefix, covered);
   const [rows, named] = await Promise.all([
     storedAndLive(sql, q, prefix, ...args(DERIVED_TABLES.sessions), covered, true),
     names ? storedAndLive(sql, q, prefix, ...args(DERIVED_TABLES.sourceNames), covered) : null,

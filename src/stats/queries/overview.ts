@@ -80,12 +80,13 @@ SELECT 'trend', cur, b, visitors, page_views, sessions, NULL, NULL, NULL FROM t`
 /**
  * The same answer without filters, from the per-(day, session) rows and the stored trend buckets (../rollup.ts
  * sessionSources): sessions re-aggregate across days as above; visitors are distinct over the session rows (which
- * keep the events without a session too, sid NULL); each trend point is its bucket's stored distinct counts.
+ * keep the events without a session too, sid NULL); each trend point is its bucket's stored distinct counts, except
+ * the daily point of a day rolled up in part (today), which is counted from its session rows.
  */
-const unfilteredSql = (sessions: [string, string], buckets: [string, string], bucket: 'hour' | 'day', prelude: string) => `
+const unfilteredSql = (sessions: [string, string], buckets: [string, string], partial: [string, string], bucket: 'hour' | 'day', prelude: string) => `
 WITH ${prelude} ses AS MATERIALIZED (
-  SELECT sid, vid, pv, active, t_min, t_max, solo, TRUE AS cur FROM (${sessions[0]})
-  UNION ALL SELECT sid, vid, pv, active, t_min, t_max, solo, FALSE AS cur FROM (${sessions[1]})
+  SELECT dt, sid, vid, pv, active, t_min, t_max, solo, TRUE AS cur FROM (${sessions[0]})
+  UNION ALL SELECT dt, sid, vid, pv, active, t_min, t_max, solo, FALSE AS cur FROM (${sessions[1]})
 ),
 sess AS (
   SELECT cur, pv, active, epoch_ms(t_max) - epoch_ms(t_min) AS dur_ms FROM ses WHERE solo
@@ -101,7 +102,13 @@ s AS (
 ),
 bk AS (
   SELECT dt, hour, visitors, sessions, page_views, TRUE AS cur FROM (${buckets[0]})
-  UNION ALL SELECT dt, hour, visitors, sessions, page_views, FALSE AS cur FROM (${buckets[1]})
+  UNION ALL SELECT dt, hour, visitors, sessions, page_views, FALSE AS cur FROM (${buckets[1]})${
+    bucket === 'day' && partial.some((p) => p !== 'FALSE')
+      ? `
+  UNION ALL SELECT dt, -1, count(DISTINCT vid)::INTEGER, count(DISTINCT sid)::INTEGER, sum(pv)::INTEGER, cur FROM ses
+  WHERE (cur AND ${partial[0]}) OR (NOT cur AND ${partial[1]}) GROUP BY dt, cur`
+      : ''
+  }
 )
 SELECT 'total' AS kind, v.cur, NULL::BIGINT AS b, v.visitors, v.page_views, s.sessions, s.bounces, s.avg_dur_ms, s.session_pv
 FROM v LEFT JOIN s ON s.cur = v.cur
@@ -120,7 +127,13 @@ export async function overview(sql: SqlRunner, q: StatsQuery) {
   let result;
   if (fastCur !== null && fastPrev !== null) {
     result = await sql.queryInternal(
-      unfilteredSql([fastCur.sessions.sql, fastPrev.sessions.sql], [fastCur.buckets.sql, fastPrev.buckets.sql], bucket, fastCur.prelude + fastPrev.prelude),
+      unfilteredSql(
+        [fastCur.sessions.sql, fastPrev.sessions.sql],
+        [fastCur.buckets.sql, fastPrev.buckets.sql],
+        [fastCur.partialDays, fastPrev.partialDays],
+        bucket,
+        fastCur.prelude + fastPrev.prelude,
+      ),
       mergeParams(fastCur.sessions.params, fastCur.buckets.params, fastPrev.sessions.params, fastPrev.buckets.params),
       { maxRows: 100_000 },
     );

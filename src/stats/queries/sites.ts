@@ -1,4 +1,4 @@
-import type { SqlRunner } from '../../core/ports.js';
+import type { SqlParam, SqlRunner } from '../../core/ports.js';
 import { BUCKETS_TABLE } from '../../core/rollup.js';
 import { rangeDays, type NamedQuery, type QueryContext } from '../params.js';
 import { num, str } from '../sql.js';
@@ -41,28 +41,43 @@ async function direct(sql: SqlRunner): Promise<SiteRow[]> {
 /** More parts than a result may hold (engine maxRows): the caller answers directly instead. */
 class TruncatedParts extends Error {}
 
-/** Parts of `days`: from the rollup (core/rollup.ts) for the days it covers, the rest in one scan of `events`. */
+/**
+ * Parts of `days`: from the rollup (core/rollup.ts) for the days it covers (for a day covered in part, its stored
+ * hours' buckets), the rest (days not covered, a partial day's later hours) in one scan of `events`.
+ */
 async function computeDays(sql: SqlRunner, days: readonly string[]): Promise<Map<string, DayPart>> {
   const sorted = [...days].sort();
-  const covered = sql.rollupDays === undefined || sorted.length === 0 ? new Set<string>() : await sql.rollupDays(sorted[0]!, sorted[sorted.length - 1]!);
-  const rolled = sorted.filter((d) => covered.has(d));
+  const covered: ReadonlyMap<string, number> =
+    sql.rollupDays === undefined || sorted.length === 0 ? new Map() : await sql.rollupDays(sorted[0]!, sorted[sorted.length - 1]!);
+  const rolled = sorted.filter((d) => covered.get(d) === 24);
+  const partial = new Map(sorted.filter((d) => (covered.get(d) ?? 24) < 24).map((d) => [d, covered.get(d)!]));
   const rest = sorted.filter((d) => !covered.has(d));
   // Bound constants (not a subquery), so hive partition pruning reads only those days' files.
-  const inList = (list: string[], p: string) => list.map((_, i) => `$${p}${i}::DATE`).join(', ');
+  const inList = (list: readonly string[], p: string) => list.map((_, i) => `$${p}${i}::DATE`).join(', ');
   const parts: string[] = [];
+  const params: Record<string, SqlParam> = {};
+  const bind = (list: readonly string[], p: string) => list.forEach((d, i) => (params[`${p}${i}`] = d));
+  const fromBuckets = (where: string) =>
+    `SELECT strftime(dt, '%Y-%m-%d') AS day, site_id, sum(events)::BIGINT AS events, epoch_us(max(last_ts)) AS last_us FROM ${BUCKETS_TABLE} ` +
+    `WHERE ${where} GROUP BY ALL`;
   if (rolled.length > 0) {
-    parts.push(
-      `SELECT strftime(dt, '%Y-%m-%d') AS day, site_id, events, epoch_us(last_ts) AS last_us FROM ${BUCKETS_TABLE} ` +
-        `WHERE hour = -1 AND dt IN (${inList(rolled, 'r')})`,
-    );
+    parts.push(fromBuckets(`hour = -1 AND dt IN (${inList(rolled, 'r')})`));
+    bind(rolled, 'r');
   }
-  if (rest.length > 0) {
-    parts.push(
-      `SELECT strftime(dt, '%Y-%m-%d') AS day, site_id, count(*) AS events, epoch_us(max(ts)) AS last_us FROM events ` +
-        `WHERE dt IN (${inList(rest, 'd')}) AND is_bot IS NOT TRUE GROUP BY ALL`,
-    );
+  if (partial.size > 0) {
+    parts.push(fromBuckets(`hour >= 0 AND dt IN (${inList([...partial.keys()], 'p')})`));
+    bind([...partial.keys()], 'p');
   }
-  const params = { ...Object.fromEntries(rolled.map((d, i) => [`r${i}`, d])), ...Object.fromEntries(rest.map((d, i) => [`d${i}`, d])) };
+  const scanned = [...rest, ...partial.keys()].sort();
+  if (scanned.length > 0) {
+    const tails = [...partial.values()].map((hours, i) => ` OR (dt = $p${i}::DATE AND coalesce(hour, 24) >= ${hours})`);
+    const source = sql.eventsOfDays === undefined ? 'events' : await sql.eventsOfDays(scanned[0]!, scanned[scanned.length - 1]!, partial);
+    parts.push(
+      `SELECT strftime(dt, '%Y-%m-%d') AS day, site_id, count(*) AS events, epoch_us(max(ts)) AS last_us FROM ${source} ` +
+        `WHERE (${rest.length > 0 ? `dt IN (${inList(rest, 'd')})` : 'FALSE'}${tails.join('')}) AND is_bot IS NOT TRUE GROUP BY ALL`,
+    );
+    bind(rest, 'd');
+  }
   const result = await sql.queryInternal(parts.join(' UNION ALL '), params);
   if (result.truncated) throw new TruncatedParts();
   const out = new Map<string, Map<string, SiteDay>>();
@@ -71,7 +86,14 @@ async function computeDays(sql: SqlRunner, days: readonly string[]): Promise<Map
     let part = out.get(day);
     if (part === undefined) out.set(day, (part = new Map()));
     // site_id NULL groups as its own site in the direct query; keep it apart from the string 'null'.
-    part.set(r.site_id === null ? '\u0000null' : `s${str(r.site_id)}`, { events: num(r.events), lastUs: r.last_us === null ? null : num(r.last_us) });
+    // A partial day has two rows per site: its stored hours and the later ones.
+    const key = r.site_id === null ? '\u0000null' : `s${str(r.site_id)}`;
+    const had = part.get(key);
+    const lastUs = r.last_us === null ? null : num(r.last_us);
+    part.set(key, {
+      events: num(r.events) + (had?.events ?? 0),
+      lastUs: had?.lastUs == null || (lastUs !== null && lastUs > had.lastUs) ? lastUs : had.lastUs,
+    });
   }
   return out;
 }
