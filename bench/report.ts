@@ -108,7 +108,7 @@ export function renderMarkdown(r: BenchResults): string {
     table(['Query', 'Best ms', 'Server ms', 'Rows'], [...q.queries.map((x) => [x.name, fmt(x.bestMs, 1), fmt(x.serverMs, 1), String(x.rows)]), ['**total**', `**${fmt(q.totalMs, 1)}**`, '', '']]));
   const d = r.dashboard;
   if (d) parts.push('', `## Dashboard API (${fmt(d.lake.events)} events, site ${d.site}, ${d.from} .. ${d.to}; warm = best of 3)`, '',
-    table(['Tile', 'Cold ms', 'Warm ms', 'Cold ms, last day not rolled up', 'Bytes'], [
+    table(['Tile', 'Cold ms', 'Warm ms', 'Cold ms, last hour not rolled up (as today)', 'Bytes'], [
       ...d.tiles.map((t) => [t.name, fmt(t.coldMs, 1), fmt(t.warmMs, 1), t.openDayColdMs === undefined ? '' : fmt(t.openDayColdMs, 1), fmt(t.bytes)]),
       [`**overview page** (${d.pageTiles.join(', ')})`, `**${fmt(d.pageColdMs, 1)}**`, `**${fmt(d.pageWarmMs, 1)}**`, '', ''],
     ]));

@@ -145,10 +145,13 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
   for (const row of (await conn.runAndReadAll(`SELECT strftime(dt, '%Y-%m-%d'), fingerprint, hours FROM rollup.days`)).getRows()) {
     stored.set(String(row[0]), { print: String(row[1]), hours: Number(row[2]) });
   }
-  /** Stored whole days (the gauge's count; a partial day is not one). */
-  const wholeDays = () => [...stored.values()].filter((x) => x.hours >= 24).length;
   const gauges = rollupGauges(deps.registry);
-  gauges.days.set(wholeDays());
+  /** The gauges of what is stored: whole days (a partial day is not one), and hours (24 per whole day). */
+  const count = () => {
+    gauges.days.set([...stored.values()].filter((x) => x.hours >= 24).length);
+    gauges.hours.set([...stored.values()].reduce((sum, x) => sum + x.hours, 0));
+  };
+  count();
   let closed = false;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<number> | null = null;
@@ -257,9 +260,9 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
         logger.debug({ day, hours, fromHour: from, ms: Math.round(performance.now() - started) }, 'rolled up a day');
       }
       gauges.pending.dec();
-      gauges.days.set(wholeDays());
+      count();
     }
-    gauges.days.set(wholeDays());
+    count();
     if (built > 0) logger.info({ days: built, stored: stored.size }, 'dashboard rollup brought up to date');
     return built;
   }
@@ -309,11 +312,12 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
   };
 }
 
-function rollupGauges(registry?: Registry): { days: Gauge; pending: Gauge } {
+function rollupGauges(registry?: Registry): { days: Gauge; hours: Gauge; pending: Gauge } {
   const registers = registry ? [registry] : [];
   const get = (name: string, help: string) => (registry?.getSingleMetric(name) as Gauge | undefined) ?? new Gauge({ name, help, registers });
   return {
     days: get('clicklake_query_rollup_days', 'Closed days whose dashboard rollup is stored'),
+    hours: get('clicklake_query_rollup_hours', 'Hours whose dashboard rollup is stored: 24 per closed day, and the closed hours of today'),
     pending: get('clicklake_query_rollup_pending_days', 'Days waiting to be rolled up (new or changed; the closed hours of today count as one)'),
   };
 }
