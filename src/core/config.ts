@@ -130,7 +130,7 @@ export const configSchema = z.strictObject({
       threads: z.number().int().positive().optional(),
       // The dashboards' rollup of closed days (docs/dashboard-api.md, "Speed"), kept in <dataDir>/cache/rollup/.
       rollup: z.boolean().default(true),
-      rollupSettleMs: z.number().int().nonnegative().default(600_000), // a day is rolled up this long after its end
+      rollupSettleMs: z.number().int().nonnegative().default(600_000), // a day (an hour of today) is rolled up this long after its end
     })
     .prefault({}),
   lake: z
