@@ -121,6 +121,8 @@ function sharedRows(q: StatsQuery, prefix: string, covered: Covered, from: Deriv
   const name = `${prefix}${from}`;
   return {
     prelude: covered.all ? '' : `${name} AS MATERIALIZED (${BASE_TABLES[from].select(rangeParts(q, prefix, covered).rest, covered.source)}),`,
+    /** The session ids of these rows (for storedAndLive's `liveSids`). */
+    sids: `SELECT sid FROM ${name} WHERE sid IS NOT NULL`,
     /** storedAndLive's arguments for a derived table of these rows. */
     of: (d: DerivedTable) => [d.table, () => ofPartialDays(d, prefix, covered, d.select(`SELECT * FROM ${name}`))] as const,
   };
@@ -156,6 +158,7 @@ async function storedAndLive(
   live: (where: string, source: string) => string,
   covered?: Covered,
   solo = false,
+  liveSids?: string,
 ): Promise<{ sql: string; params: Record<string, SqlParam> }> {
   const { days, partial, all, source } = covered ?? (await coveredDays(sql, q));
   const parts = rangeParts(q, prefix, { days, partial });
@@ -169,7 +172,17 @@ async function storedAndLive(
   const rest = live(parts.rest, source);
   if (!solo) return { sql: days.length === 0 ? rest : `${stored} UNION ALL ${rest}`, params };
   if (days.length === 0) return { sql: `SELECT *, FALSE AS solo FROM (${rest})`, params };
-  // A stored row's session may go on in the rows from `events` (a day not rolled up yet, today).
+  // A stored row's session may go on in the rows from `events` (a day not rolled up yet, today). Their session ids
+  // come from the shared rows when there are (`liveSids`): no CTE of its own, which would keep DuckDB from reading
+  // only the columns the tile uses (measured: the pages tile of a range ending today, 127 -> 111 ms).
+  if (liveSids !== undefined) {
+    return {
+      sql:
+        `SELECT *, coalesce(${shared} AND sid NOT IN (${liveSids}), FALSE) AS solo FROM (${stored}) ` +
+        `UNION ALL SELECT *, FALSE AS solo FROM (${rest})`,
+      params,
+    };
+  }
   const liveCte = `${prefix}live`;
   return {
     sql:
@@ -222,7 +235,7 @@ export async function sessionSources(
   const covered = await coveredDays(sql, q);
   const rows = sharedRows(q, prefix, covered, 'rows');
   const [sessions, buckets] = await Promise.all([
-    storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.sessions), covered, true),
+    storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.sessions), covered, true, rows.sids),
     storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.buckets), covered),
   ]);
   return { sessions, buckets, prelude: rows.prelude, partialDays: partialDaysSql(prefix, covered.partial) };
@@ -253,7 +266,7 @@ export async function sessionRowsAndNames(
   const shared = names ? sharedRows(q, prefix, covered, 'rows') : null;
   const args = (d: DerivedTable) => shared?.of(d) ?? inline(d, prefix, covered);
   const [rows, named] = await Promise.all([
-    storedAndLive(sql, q, prefix, ...args(DERIVED_TABLES.sessions), covered, true),
+    storedAndLive(sql, q, prefix, ...args(DERIVED_TABLES.sessions), covered, true, shared?.sids),
     names ? storedAndLive(sql, q, prefix, ...args(DERIVED_TABLES.sourceNames), covered) : null,
   ]);
   const f = filterSql(q.filters, undefined, `${prefix}f`);
@@ -280,8 +293,8 @@ export async function pageSources(
   const [pages, visitors, scrolls, sessions] = await Promise.all([
     storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.pages), covered),
     storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.pageVisitors), covered),
-    storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.pageScrolls), covered, true),
-    storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.sessions), covered, true),
+    storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.pageScrolls), covered, true, rows.sids),
+    storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.sessions), covered, true, rows.sids),
   ]);
   return { pages, visitors, scrolls, sessions, prelude: rows.prelude };
 }
