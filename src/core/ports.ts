@@ -163,6 +163,14 @@ export interface SqlRunner {
    */
   rollupDays?(fromDay: string, toDay: string): Promise<ReadonlyMap<string, number>>;
   /**
+   * With rollupDays: a number that changes whenever the stored rows of a partial day change (its next hour added, a
+   * rebuild, the day completed or dropped). A statement built from rollupDays' answer reads a partial day's stored
+   * rows by day and the later hours from `events`; if the stored rows changed in between, the two overlap or leave a
+   * gap. A caller compares this before rollupDays and after its statement, and runs again when it moved (about once
+   * an hour). Whole days need no such check: a statement reads them whole, either stored or from `events`.
+   */
+  rollupGeneration?(): number;
+  /**
    * A relation (SQL text for a FROM clause) with the rows of `events` of the UTC days [fromDay, toDay] and possibly
    * more, cheaper to plan than `events` (which lists every file of the lake: ~0.1 s for 720 files); callers still
    * filter by day and hour. `skip` (day -> N): the rows of the first N hours of those days may be left out.

@@ -340,7 +340,7 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
     dayFingerprints,
     eventsOfDays,
     rollup,
-    ...(keeper ? { rollupDays: (fromDay: string, toDay: string) => keeper.days(fromDay, toDay) } : {}),
+    ...(keeper ? { rollupDays: (fromDay: string, toDay: string) => keeper.days(fromDay, toDay), rollupGeneration: () => keeper.generation() } : {}),
     query: (sql, opts) => run(sql, undefined, opts),
     queryInternal: (sql, params, opts) => run(sql, params, opts),
     refresh: refreshOrFail,

@@ -166,6 +166,11 @@ test('today is rolled up hour by hour: a closed hour is added to the stored ones
     await engine.rollup!.catchUp();
     assert.equal((await covered(engine, '2026-11-27', '2026-11-27'))['2026-11-27'], 12);
     assert.deepEqual(await storedDay(engine, '2026-11-27'), { n: 2, pv: 2 });
+    // rollupGeneration moves with every change of a partial day's stored rows (the dashboards check it), and only then.
+    const generation = engine.rollupGeneration!();
+    assert.ok(generation > 0);
+    assert.equal(await engine.rollup!.catchUp(), 0);
+    assert.equal(engine.rollupGeneration!(), generation);
     const before = await nineOClock();
     assert.equal(before.length, 1);
 
@@ -175,6 +180,7 @@ test('today is rolled up hour by hour: a closed hour is added to the stored ones
     assert.equal((await covered(engine, '2026-11-27', '2026-11-27'))['2026-11-27'], 13);
     assert.deepEqual(await storedDay(engine, '2026-11-27'), { n: 3, pv: 3 });
     assert.deepEqual(await nineOClock(), before, 'hours 0-11 were kept, hour 12 added');
+    assert.equal(engine.rollupGeneration!(), generation + 1);
 
     // A late event in a stored hour: today's stored hours no longer hold (read from events) until rebuilt.
     fx.tail.append(fx.row('2026-11-27T09:30:00.000Z', 'click', 4));
@@ -192,6 +198,7 @@ test('today is rolled up hour by hour: a closed hour is added to the stored ones
     now = Date.parse('2026-11-28T00:00:00Z');
     assert.equal(await engine.rollup!.catchUp(), 1);
     assert.equal((await covered(engine, '2026-11-27', '2026-11-27'))['2026-11-27'], 24);
+    assert.equal(engine.rollupGeneration!(), generation + 3, 'the rebuild and the completion moved it too');
     assert.deepEqual(await buckets(), [-1, 9, 10, 12]);
   } finally {
     await engine.close();

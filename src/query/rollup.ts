@@ -57,6 +57,8 @@ export interface RollupKeeper {
    * whole day (a day without data included), N < 24 for a partial day (rows of hours < N).
    */
   days(fromDay: string, toDay: string): Promise<ReadonlyMap<string, number>>;
+  /** SqlRunner.rollupGeneration: moves when the stored rows of a partial day change. */
+  generation(): number;
   /** Rolls up every closed day that is missing or changed; returns the days built. Single flight. */
   catchUp(): Promise<number>;
   start(): void;
@@ -153,6 +155,8 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
   };
   count();
   let closed = false;
+  /** Bumped right after a commit that changed a partial day's rows (before any later statement's result is seen). */
+  let generation = 0;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<number> | null = null;
 
@@ -176,6 +180,7 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
       await conn.run(`DELETE FROM rollup.days WHERE dt = ${sqlString(day)}::DATE`);
       return true;
     });
+    if ((stored.get(day)?.hours ?? 24) < 24) generation++;
     stored.delete(day);
   }
 
@@ -213,6 +218,7 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
       await conn.run(`INSERT INTO rollup.days VALUES (${d}, ${sqlString(print)}, ${ROLLUP_VERSION}, ${hours})`);
       return (await printOf(day, hours)) === print;
     });
+    if (kept && (hours < 24 || (stored.get(day)?.hours ?? 24) < 24)) generation++;
     if (kept) stored.set(day, { print, hours });
     return kept;
   }
@@ -297,6 +303,7 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
       return out;
     },
     catchUp,
+    generation: () => generation,
     start() {
       if (timer === null && !closed) timer = setTimeout(tick, 0).unref();
     },

@@ -77,6 +77,19 @@ describe('DayPartials (sites tile)', () => {
     assert.equal(p.computed + p.reused, 0);
   });
 
+  it('keeps no part computed while a partial day of the rollup changed (rollupGeneration moved)', async () => {
+    const p = new DayPartials();
+    let generation = 0;
+    const moving: SqlRunner = {
+      queryInternal: (s, params, o) => lake.engine.queryInternal(s, params, o).finally(() => generation++),
+      dayFingerprints: (a, b) => lake.engine.dayFingerprints(a, b),
+      rollupGeneration: () => generation,
+    };
+    assert.deepEqual(await sites(moving, { partials: p }), await direct());
+    assert.equal(p.computed, 5);
+    assert.equal(p.size, 0, 'the parts were used for that answer only');
+  });
+
   it('evicts least recently used parts beyond maxEntries and stays exact', async () => {
     const p = new DayPartials({ maxEntries: 2 });
     const want = await direct();

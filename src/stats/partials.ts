@@ -60,11 +60,15 @@ export class DayPartials {
     this.reused += parts.size;
     this.computed += missing.length;
     if (missing.length > 0) {
+      const generation = sql.rollupGeneration?.();
       const fresh = await compute(missing);
+      // Parts computed while today's stored rollup hours changed may be off (see SqlRunner.rollupGeneration): used
+      // by this answer's caller, which checks it too, but never kept.
+      const keep = generation === sql.rollupGeneration?.();
       for (const day of missing) {
         const part = fresh.get(day) ?? empty;
         parts.set(day, part);
-        this.put(keyOf(day), part);
+        if (keep) this.put(keyOf(day), part);
       }
     }
     return days.map((day) => ({ day, part: parts.get(day)! }));

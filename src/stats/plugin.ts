@@ -9,6 +9,7 @@ import { parseStatsQuery, toSearchParams, type NamedQuery, type StatsQuery } fro
 import { NAMED_QUERIES } from './queries/index.js';
 import { ResultCache } from './cache.js';
 import { DayPartials } from './partials.js';
+import { runConsistent } from './rollup.js';
 
 /**
  * The dashboard query API: one `GET` route per named query (queries/index.ts). The plugin parses the common
@@ -58,7 +59,7 @@ export async function statsPlugin(app: FastifyInstance, options: StatsPluginOpti
 
   /** Runs a named query, through the result cache when it declares its days and the runner can fingerprint them. */
   async function cached(named: NamedQuery, q: StatsQuery | null, params: URLSearchParams): Promise<unknown> {
-    const run = () => named.run(options.sql, q as StatsQuery, params, ctx);
+    const run = () => runConsistent(options.sql, (sql) => named.run(sql, q as StatsQuery, params, ctx));
     if (cache === null || fingerprint === undefined || named.cacheDays === undefined) return run();
     const days = named.cacheDays(q);
     const version = await fingerprint(days.from, days.to);

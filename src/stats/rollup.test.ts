@@ -7,7 +7,8 @@ import { parseStatsQuery } from './params.js';
 import { NAMED_QUERIES } from './queries/index.js';
 import { generateDataset } from './testkit.js';
 import { DayPartials } from './partials.js';
-import { sessionSources } from './rollup.js';
+import { runConsistent, sessionSources } from './rollup.js';
+import type { SqlRunner } from '../core/ports.js';
 
 /**
  * The rollup (src/core/rollup.ts) must change nothing but the speed: every tile answers the same from an engine
@@ -178,4 +179,32 @@ test('a range ending today: its buckets hold today hourly rows but no per-day ro
   );
   assert.equal(r.rows[0]!.days, 0);
   assert.ok(Number(r.rows[0]!.stored) > 0 && Number(r.rows[0]!.later) > 0, JSON.stringify(r.rows[0]));
+});
+
+test('runConsistent runs a tile again when a partial day changed while it ran, then from events alone', async () => {
+  let generation = 0;
+  const seen: boolean[] = [];
+  const base: SqlRunner = {
+    queryInternal: () => Promise.reject(new Error('not used')),
+    rollupDays: async () => new Map(),
+    rollupGeneration: () => generation,
+  };
+  // The stored hours move during the first run only: the second answer is used.
+  let runs = 0;
+  const once = await runConsistent(base, async (sql) => {
+    seen.push(sql.rollupDays !== undefined);
+    if (++runs === 1) generation++;
+    return runs;
+  });
+  assert.equal(once, 2);
+  assert.deepEqual(seen, [true, true]);
+  // They move during every run: after three tries the tile runs without the rollup.
+  seen.length = 0;
+  const always = await runConsistent(base, async (sql) => {
+    seen.push(sql.rollupDays !== undefined && sql.rollupGeneration !== undefined);
+    generation++;
+    return 'x';
+  });
+  assert.equal(always, 'x');
+  assert.deepEqual(seen, [true, true, true, false]);
 });
