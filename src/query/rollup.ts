@@ -21,8 +21,9 @@ import { sqlString } from './sandbox.js';
  * `settleMs` past, and rolled up again whenever its data fingerprint changes (a late event, a compaction, retention,
  * forget). The day going on (today) is rolled up hour by hour the same way: its first N hours once the end of hour
  * N-1 is `settleMs` past (a partial day: rows with hour < N only, the rest is computed from `events`), each new hour
- * added to the stored ones while their fingerprint holds. Runs in the background (start(): at once, then every intervalMs; one build at a time), never in a request.
- * The composition root calls start() once the lake's snapshot is loaded (after the writer's recovery).
+ * added to the stored ones while their fingerprint holds. Runs in the background (start(): at once, then every
+ * intervalMs; one build at a time), never in a request. The composition root calls start() once the lake's snapshot
+ * is loaded (after the writer's recovery).
  *
  * Design constraints:
  * - A day's rows are used only while their fingerprint equals the day's current one (days()), so a changed day is
