@@ -43,6 +43,12 @@ export const ROLLUP_DIMENSIONS = [
   'utm_campaign',
 ] as const;
 
+/**
+ * A row's hour as a partial day (its first N hours rolled up) counts it: rows without an hour (no ts) come after every
+ * hour, so only a whole day's rollup holds them and `events` serves them otherwise.
+ */
+export const ROW_HOUR_SQL = 'coalesce(hour, 24)';
+
 /** Events that are not an interaction: a session with one page_view and only these is a bounce. */
 export const PASSIVE_EVENT_TYPES = ['page_view', 'scroll', 'identify'] as const;
 

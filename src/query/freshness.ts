@@ -41,7 +41,8 @@ export interface Freshness {
   hotRows(): number;
   /**
    * The files of the applied snapshot and the hot payloads per UTC day of their `ts` ('?' when it could not be
-   * read), and per UTC hour ('YYYY-MM-DDTHH'; '?' likewise). Updated right after each commit of the view (single flight), so it never runs ahead of the data.
+   * read), and per UTC hour ('YYYY-MM-DDTHH'; '?' likewise). Updated right after each commit of the view (single
+   * flight), so it never runs ahead of the data.
    */
   state(): { readonly files: readonly LakeFile[]; readonly hotByDay: ReadonlyMap<string, number>; readonly hotByHour: ReadonlyMap<string, number> };
   /** Resolves once no refresh is running or queued (never rejects). */

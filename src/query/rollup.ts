@@ -9,6 +9,7 @@ import {
   INTERACTIONS_TABLE,
   ROLLUP_TABLE,
   ROLLUP_VERSION,
+  ROW_HOUR_SQL,
   SESSIONS_TABLE,
   SHARED_SESSIONS_TABLE,
   interactionsSelectSql,
@@ -197,8 +198,7 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
    */
   async function build(day: string, print: string, hours: number, fromHour = 0): Promise<boolean> {
     const d = `${sqlString(day)}::DATE`;
-    // Rows without an hour (no ts) belong to no prefix of the day: only a whole day's build takes them.
-    const hour = 'coalesce(hour, 24)';
+    const hour = ROW_HOUR_SQL;
     const added = `dt = ${d}${fromHour > 0 ? ` AND ${hour} >= ${fromHour}` : ''}${hours < 24 ? ` AND ${hour} < ${hours}` : ''}`;
     const kept = await inTransaction(async () => {
       await withSharedSessions(conn, day, async () => {

@@ -7,6 +7,7 @@ import {
   INTERACTION_COLUMNS,
   ROLLUP_DIMENSIONS,
   ROLLUP_TABLE,
+  ROW_HOUR_SQL,
   SHARED_SESSIONS_TABLE,
   VISITOR_DIMENSIONS,
   eventRowsSql,
@@ -101,7 +102,7 @@ function rangeParts(q: StatsQuery, prefix: string, covered: Pick<Covered, 'days'
   const tails = [...partial].map(([day, hours], i) => {
     restParams[`${prefix}pd${i}`] = day;
     restParams[`${prefix}ph${i}`] = hours;
-    return ` OR (dt = $${prefix}pd${i}::DATE AND coalesce(hour, 24) >= $${prefix}ph${i})`;
+    return ` OR (dt = $${prefix}pd${i}::DATE AND ${ROW_HOUR_SQL} >= $${prefix}ph${i})`;
   });
   return {
     stored: `site_id = $${prefix}site AND ${span}`,

@@ -1,5 +1,5 @@
 import type { SqlParam, SqlRunner } from '../../core/ports.js';
-import { BUCKETS_TABLE } from '../../core/rollup.js';
+import { BUCKETS_TABLE, ROW_HOUR_SQL } from '../../core/rollup.js';
 import { rangeDays, type NamedQuery, type QueryContext } from '../params.js';
 import { num, str } from '../sql.js';
 
@@ -70,7 +70,10 @@ async function computeDays(sql: SqlRunner, days: readonly string[]): Promise<Map
   }
   const scanned = [...rest, ...partial.keys()].sort();
   if (scanned.length > 0) {
-    const tails = [...partial.values()].map((hours, i) => ` OR (dt = $p${i}::DATE AND coalesce(hour, 24) >= ${hours})`);
+    const tails = [...partial.values()].map((hours, i) => {
+      params[`ph${i}`] = hours;
+      return ` OR (dt = $p${i}::DATE AND ${ROW_HOUR_SQL} >= $ph${i})`;
+    });
     const source = sql.eventsOfDays === undefined ? 'events' : await sql.eventsOfDays(scanned[0]!, scanned[scanned.length - 1]!, partial);
     parts.push(
       `SELECT strftime(dt, '%Y-%m-%d') AS day, site_id, count(*) AS events, epoch_us(max(ts)) AS last_us FROM ${source} ` +
