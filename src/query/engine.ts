@@ -284,24 +284,24 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
   }
 
   /**
-   * The fingerprint of the first `hours` hours of a UTC day: its files of those hours (a file of the day without an
-   * hour= directory counts for every hour) and its hot payloads of those hours. Null when the day's data cannot be
-   * told apart by hour (a hot payload whose hour is unreadable). For the rollup keeper's partial days.
+   * A fingerprint per hour of a UTC day (index = hour): its files of that hour and its hot payloads of that hour. Null
+   * when the day's data cannot be told apart by hour (a file of the day without an hour= directory, a hot payload
+   * whose hour is unreadable). For the rollup keeper, which stores the closed hours of today and rebuilds only the
+   * hours that changed.
    */
-  async function hoursFingerprint(day: string, hours: number): Promise<string | null> {
+  async function hourFingerprints(day: string): Promise<readonly string[] | null> {
     await refreshOrFail();
     const { files, hotByHour } = freshness.state();
     if (hotByHour.has('?')) return null;
-    const list: string[] = [];
+    const parts: string[][] = Array.from({ length: 24 }, () => []);
     for (const f of files) {
       if (dayOfPath(f.path) !== day) continue;
       const hour = hourOfPath(f.path);
-      if (hour === undefined || hour < hours) list.push(lakeKey(f.path));
+      if (hour === undefined || hour > 23) return null;
+      parts[hour]!.push(lakeKey(f.path));
     }
-    for (const [key, n] of hotByHour) {
-      if (key.slice(0, 10) === day && Number(key.slice(11)) < hours) list.push(`hot ${key} ${n}`);
-    }
-    return createHash('sha256').update(`${hours}\n`).update(list.sort().join('\n')).digest('base64url');
+    for (const [key, n] of hotByHour) if (key.slice(0, 10) === day) parts[Number(key.slice(11))]!.push(`hot ${n}`);
+    return parts.map((list) => createHash('sha256').update(list.sort().join('\n')).digest('base64url'));
   }
 
   /**
@@ -327,7 +327,7 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
       ...options.rollup,
       instance,
       dayFingerprints,
-      hoursFingerprint,
+      hourFingerprints,
       logger,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.registry ? { registry: options.registry } : {}),

@@ -61,12 +61,18 @@ test('closed days are rolled up whole, today to its last closed hour; a day whos
     assert.deepEqual(await storedDay(engine, '2026-11-26'), { n: 3, pv: 2 });
     assert.deepEqual(await storedDay(engine, '2026-11-27'), { n: 1, pv: 1 }, 'today: hours 0-11 only');
 
-    // A late event of the 25th reaches the buffer tail: the 25th's stored rows are no longer its data.
+    // A late event of the 25th reaches the buffer tail: the 25th's stored rows are no longer its data. Only its hour
+    // (23) is read again: the row of hour 10 keeps its rowid.
+    const tenOClock = async () =>
+      (await engine.queryInternal(`SELECT rowid AS id FROM ${ROLLUP_TABLE} WHERE dt = '2026-11-25' AND hour = 10`, {})).rows.map((r) => Number(r.id));
+    const ten = await tenOClock();
     fx.tail.append(fx.row('2026-11-25T23:59:00.000Z', 'page_view', 9));
     assert.deepEqual(await covered(engine, '2026-11-25', '2026-11-27'), { '2026-11-26': 24, '2026-11-27': 12 });
     assert.equal(await engine.rollup!.catchUp(), 1);
     assert.deepEqual(await covered(engine, '2026-11-25', '2026-11-27'), { '2026-11-25': 24, '2026-11-26': 24, '2026-11-27': 12 });
     assert.deepEqual(await storedDay(engine, '2026-11-25'), { n: 3, pv: 2 });
+    assert.equal(ten.length, 1);
+    assert.deepEqual(await tenOClock(), ten);
 
     // Retention drops the 25th from the lake (a new generation without its file): its rows go too.
     fx.snapshots.snapshot = { generation: 2, checkpoint: null, files: [fx.files['2026-11-26'], fx.files['2026-11-27']] };
@@ -159,9 +165,10 @@ test('today is rolled up hour by hour: a closed hour is added to the stored ones
   fx.tail.append(fx.row('2026-11-27T10:30:00.000Z', 'page_view', 2));
   fx.tail.append(fx.row('2026-11-27T12:20:00.000Z', 'page_view', 3));
   const engine = await fx.open(null, 0, () => now);
-  // The stored row of today's 09:00 event (its rowid: a row deleted and inserted again gets a new one).
-  const nineOClock = async () =>
-    (await engine.queryInternal(`SELECT rowid AS id FROM ${ROLLUP_TABLE} WHERE dt = '2026-11-27' AND hour = 9`, {})).rows.map((r) => Number(r.id));
+  // The stored rows of today's hour (their rowids: a row deleted and inserted again gets a new one).
+  const rowids = async (hour: number) =>
+    (await engine.queryInternal(`SELECT rowid AS id FROM ${ROLLUP_TABLE} WHERE dt = '2026-11-27' AND hour = ${hour}`, {})).rows.map((r) => Number(r.id));
+  const nineOClock = () => rowids(9);
   try {
     await engine.rollup!.catchUp();
     assert.equal((await covered(engine, '2026-11-27', '2026-11-27'))['2026-11-27'], 12);
@@ -182,13 +189,16 @@ test('today is rolled up hour by hour: a closed hour is added to the stored ones
     assert.deepEqual(await nineOClock(), before, 'hours 0-11 were kept, hour 12 added');
     assert.equal(engine.rollupGeneration!(), generation + 1);
 
-    // A late event in a stored hour: today's stored hours no longer hold (read from events) until rebuilt.
+    // A late event in a stored hour: today's stored hours no longer hold (read from events) until that hour is read
+    // again; the other hours' rows are kept.
+    const tenOClock = await rowids(10);
     fx.tail.append(fx.row('2026-11-27T09:30:00.000Z', 'click', 4));
     assert.deepEqual(await covered(engine, '2026-11-27', '2026-11-27'), {});
     assert.equal(await engine.rollup!.catchUp(), 1);
     assert.equal((await covered(engine, '2026-11-27', '2026-11-27'))['2026-11-27'], 13);
     assert.deepEqual(await storedDay(engine, '2026-11-27'), { n: 4, pv: 3 });
-    assert.notDeepEqual(await nineOClock(), before, 'rebuilt from hour 0');
+    assert.notDeepEqual(await nineOClock(), before, 'hour 9 read again');
+    assert.deepEqual(await rowids(10), tenOClock, 'hour 10 kept');
     // The per-day bucket (distinct counts, not additive) is kept for whole days only; the hourly ones for every hour.
     const buckets = async () =>
       (await engine.queryInternal(`SELECT list(hour ORDER BY hour) AS h FROM rollup.buckets WHERE dt = '2026-11-27'`, {})).rows[0]!.h;

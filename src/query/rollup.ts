@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { Gauge, type Registry } from 'prom-client';
@@ -46,8 +47,8 @@ export interface RollupOptions {
 export interface RollupKeeperDeps extends RollupOptions {
   readonly instance: DuckDBInstance;
   readonly dayFingerprints: (fromDay: string | null, toDay: string | null) => Promise<ReadonlyMap<string, string>>;
-  /** The fingerprint of a day's first `hours` hours; null when the day's data cannot be told apart by hour. */
-  readonly hoursFingerprint: (day: string, hours: number) => Promise<string | null>;
+  /** A fingerprint per hour of a day (index = hour); null when the day's data cannot be told apart by hour. */
+  readonly hourFingerprints: (day: string) => Promise<readonly string[] | null>;
   readonly logger: Logger;
   readonly clock?: Clock;
   readonly registry?: Registry;
@@ -69,10 +70,20 @@ export interface RollupKeeper {
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
-/** A stored day: the fingerprint of the data its rows were built from, and the hours they cover (24: all). */
+/**
+ * A stored day: the fingerprint of the data its rows were built from (of the whole day, or of its first `hours` hours:
+ * prefixPrint), the hours they cover (24: all), and the fingerprint of each of those hours when the day's data could
+ * be told apart by hour (a later build re-reads only the hours whose fingerprint changed).
+ */
 interface StoredDay {
   readonly print: string;
   readonly hours: number;
+  readonly hourPrints: readonly string[] | null;
+}
+
+/** The fingerprint of a day's first `hours` hours, from its hour fingerprints. */
+function prefixPrint(hourPrints: readonly string[], hours: number): string {
+  return createHash('sha256').update(`${hours}\n${hourPrints.slice(0, hours).join('\n')}`).digest('base64url');
 }
 /** The derived tables, and all the tables a day's build replaces. */
 const DERIVED: readonly DerivedTable[] = Object.values(DERIVED_TABLES);
@@ -113,18 +124,18 @@ export async function attachRollup(conn: DuckDBConnection, path: string | null, 
   }
 }
 
-const DAYS_COLUMNS = `dt DATE PRIMARY KEY, fingerprint VARCHAR NOT NULL, version INTEGER NOT NULL, hours INTEGER NOT NULL`;
+const DAYS_COLUMNS = `dt DATE PRIMARY KEY, fingerprint VARCHAR NOT NULL, version INTEGER NOT NULL, hours INTEGER NOT NULL, hour_prints VARCHAR`;
 
 /** Creates the rollup's tables (once the `events` view exists: the rollup's columns are those of its SELECT). */
 export async function prepareRollupTables(conn: DuckDBConnection): Promise<void> {
   await conn.run(`CREATE TABLE IF NOT EXISTS rollup.days (${DAYS_COLUMNS})`);
-  // A file of version 5 or older has no hours column: its days table is replaced (its rows are rebuilt anyway).
+  // A file of version 5 or older lacks the hour columns: its days table is replaced (its rows are rebuilt anyway).
   const hasHours = (
     await conn.runAndReadAll(
-      `SELECT count(*)::INTEGER FROM duckdb_columns() WHERE database_name = 'rollup' AND table_name = 'days' AND column_name = 'hours'`,
+      `SELECT count(*)::INTEGER FROM duckdb_columns() WHERE database_name = 'rollup' AND table_name = 'days' AND column_name IN ('hours', 'hour_prints')`,
     )
   ).getRows()[0]![0];
-  if (Number(hasHours) === 0) await conn.run(`CREATE OR REPLACE TABLE rollup.days (${DAYS_COLUMNS})`);
+  if (Number(hasHours) !== 2) await conn.run(`CREATE OR REPLACE TABLE rollup.days (${DAYS_COLUMNS})`);
   const [stale, current] = (
     await conn.runAndReadAll(`SELECT count_if(version <> ${ROLLUP_VERSION})::INTEGER, count_if(version = ${ROLLUP_VERSION})::INTEGER FROM rollup.days`)
   ).getRows()[0]!.map(Number);
@@ -146,8 +157,8 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
   const intervalMs = deps.intervalMs ?? 30_000;
   const conn = await deps.instance.connect();
   const stored = new Map<string, StoredDay>();
-  for (const row of (await conn.runAndReadAll(`SELECT strftime(dt, '%Y-%m-%d'), fingerprint, hours FROM rollup.days`)).getRows()) {
-    stored.set(String(row[0]), { print: String(row[1]), hours: Number(row[2]) });
+  for (const row of (await conn.runAndReadAll(`SELECT strftime(dt, '%Y-%m-%d'), fingerprint, hours, hour_prints FROM rollup.days`)).getRows()) {
+    stored.set(String(row[0]), { print: String(row[1]), hours: Number(row[2]), hourPrints: row[3] === null ? null : String(row[3]).split(',') });
   }
   const gauges = rollupGauges(deps.registry);
   /** The gauges of what is stored: whole days (a partial day is not one), and hours (24 per whole day). */
@@ -186,29 +197,59 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
     stored.delete(day);
   }
 
-  /** The current fingerprint of a day's data (hours 24) or of its first hours. */
-  async function printOf(day: string, hours: number): Promise<string | null> {
-    return hours >= 24 ? ((await deps.dayFingerprints(day, day)).get(day) ?? null) : deps.hoursFingerprint(day, hours);
+  /** The current fingerprint of a whole day's data. */
+  async function dayPrint(day: string): Promise<string | null> {
+    return (await deps.dayFingerprints(day, day)).get(day) ?? null;
   }
 
   /**
-   * Rolls up the day's first `hours` hours (24: all of it) as of fingerprint `print`. With `fromHour`, the stored
-   * base rows of the hours before it are kept (they are current: the caller checked their fingerprint) and only the
-   * later hours are added; the derived tables, which are per day, are rebuilt from the base rows either way.
+   * What a build of the day's first `hours` hours (24: all) would store, from one state of the data: its fingerprint,
+   * the hour fingerprints, and the hours to read again (null: all of them; else those whose fingerprint differs from
+   * the stored one, and those not stored yet). Null when that cannot be known now (a partial day whose data cannot be
+   * told apart by hour; a day changing while it was looked at): the next round tries again.
    */
-  async function build(day: string, print: string, hours: number, fromHour = 0): Promise<boolean> {
+  async function plan(day: string, hours: number) {
+    let hourPrints: readonly string[] | null;
+    let print: string | null;
+    if (hours < 24) {
+      hourPrints = await deps.hourFingerprints(day);
+      if (hourPrints === null) return null;
+      print = prefixPrint(hourPrints, hours);
+    } else {
+      // Both fingerprints of one state: the day's did not move while the hours' were taken.
+      print = await dayPrint(day);
+      hourPrints = await deps.hourFingerprints(day);
+      if (print === null || (await dayPrint(day)) !== print) return null;
+    }
+    const s = stored.get(day);
+    const known = s?.hourPrints ?? null;
+    let changed: number[] | null = null;
+    if (known !== null && hourPrints !== null) {
+      changed = [];
+      for (let h = 0; h < hours; h++) if (h >= s!.hours || known[h] !== hourPrints[h]) changed.push(h);
+    }
+    return { print, hourPrints, changed };
+  }
+
+  /**
+   * Rolls up the day's first `hours` hours (24: all of it) as planned: the base rows of the hours in `changed` (all of
+   * the day's when null) are read again from `events`, the others are kept; the derived tables, which are per day,
+   * are rebuilt from the base rows. Committed only if the day's fingerprint is still the planned one.
+   */
+  async function build(day: string, hours: number, planned: NonNullable<Awaited<ReturnType<typeof plan>>>): Promise<boolean> {
+    const { print, hourPrints, changed } = planned;
     const d = `${sqlString(day)}::DATE`;
-    const hour = ROW_HOUR_SQL;
-    const added = `dt = ${d}${fromHour > 0 ? ` AND ${hour} >= ${fromHour}` : ''}${hours < 24 ? ` AND ${hour} < ${hours}` : ''}`;
+    const hourIn = changed === null ? '' : ` AND hour IN (${changed.join(', ') || 'NULL'})`;
+    const added = `dt = ${d}${hourIn}${hours < 24 ? ` AND ${ROW_HOUR_SQL} < ${hours}` : ''}`;
     const kept = await inTransaction(async () => {
       await withSharedSessions(conn, day, async () => {
-        for (const table of [ROLLUP_TABLE, INTERACTIONS_TABLE]) {
-          await conn.run(`DELETE FROM ${table} WHERE dt = ${d}${fromHour > 0 ? ` AND ${hour} >= ${fromHour}` : ''}`);
-        }
+        for (const table of [ROLLUP_TABLE, INTERACTIONS_TABLE]) await conn.run(`DELETE FROM ${table} WHERE dt = ${d}${hourIn}`);
         for (const x of DERIVED) await conn.run(`DELETE FROM ${x.table} WHERE dt = ${d}`);
         // Sorted by site so that a tile's scan skips the row groups of other sites.
-        await conn.run(`INSERT INTO ${ROLLUP_TABLE} ${rollupSelectSql(added)} ORDER BY site_id, hour`);
-        await conn.run(`INSERT INTO ${INTERACTIONS_TABLE} ${interactionsSelectSql(added)} ORDER BY site_id, event_type, ts`);
+        if (changed === null || changed.length > 0) {
+          await conn.run(`INSERT INTO ${ROLLUP_TABLE} ${rollupSelectSql(added)} ORDER BY site_id, hour`);
+          await conn.run(`INSERT INTO ${INTERACTIONS_TABLE} ${interactionsSelectSql(added)} ORDER BY site_id, event_type, ts`);
+        }
         for (const x of DERIVED) {
           const rows = x.select(`SELECT * FROM ${BASE_TABLES[x.from].table} WHERE dt = ${d}`);
           const partial = hours < 24 && x.ofPartialDay !== undefined ? ` WHERE ${x.ofPartialDay}` : '';
@@ -216,11 +257,14 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
         }
       });
       await conn.run(`DELETE FROM rollup.days WHERE dt = ${d}`);
-      await conn.run(`INSERT INTO rollup.days VALUES (${d}, ${sqlString(print)}, ${ROLLUP_VERSION}, ${hours})`);
-      return (await printOf(day, hours)) === print;
+      const prints = hourPrints === null ? 'NULL' : sqlString(hourPrints.slice(0, hours).join(','));
+      await conn.run(`INSERT INTO rollup.days VALUES (${d}, ${sqlString(print)}, ${ROLLUP_VERSION}, ${hours}, ${prints})`);
+      if (hours >= 24) return (await dayPrint(day)) === print;
+      const now = await deps.hourFingerprints(day);
+      return now !== null && prefixPrint(now, hours) === print;
     });
     if (kept && (hours < 24 || (stored.get(day)?.hours ?? 24) < 24)) generation++;
-    if (kept) stored.set(day, { print, hours });
+    if (kept) stored.set(day, { print, hours, hourPrints: hourPrints === null ? null : hourPrints.slice(0, hours) });
     return kept;
   }
 
@@ -229,7 +273,8 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
     const s = stored.get(day);
     if (s === undefined) return null;
     if (s.hours >= 24) return s.print === fullPrint ? 24 : null;
-    return (await deps.hoursFingerprint(day, s.hours)) === s.print ? s.hours : null;
+    const hourPrints = await deps.hourFingerprints(day);
+    return hourPrints !== null && prefixPrint(hourPrints, s.hours) === s.print ? s.hours : null;
   }
 
   /** The hours of `day` closed `settleMs` ago (0..24). */
@@ -257,14 +302,11 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
     for (const { day, hours } of todo) {
       if (closed) break;
       const started = performance.now();
-      // The fingerprint first, then whether the stored hours still hold: a change in between fails one of the two or
-      // the check after the build, so rows are never stored under a fingerprint they do not match.
-      const print = await printOf(day, hours);
-      const have = await currentHours(day, (await deps.dayFingerprints(day, day)).get(day));
-      const from = have !== null && have < hours ? have : 0;
-      if (print !== null && (await build(day, print, hours, from))) {
+      const planned = await plan(day, hours);
+      if (planned !== null && (await build(day, hours, planned))) {
         built++;
-        logger.debug({ day, hours, fromHour: from, ms: Math.round(performance.now() - started) }, 'rolled up a day');
+        const reread = planned.changed?.length ?? hours;
+        logger.debug({ day, hours, reread, ms: Math.round(performance.now() - started) }, 'rolled up a day');
       }
       gauges.pending.dec();
       count();
