@@ -1,6 +1,6 @@
-// The dashboards' rollup through the composition root: a server given a lake of past days rolls them up in the
-// background (the gauge reaches every day), its tiles answer exactly what a server without the rollup answers, and
-// a restart reuses the rollup file instead of rebuilding it.
+// The dashboards' rollup through the composition root: a server given a lake of past days and of today rolls up the
+// closed days and today's closed hours in the background (the gauges reach them), its tiles answer exactly what a
+// server without the rollup answers, and a restart reuses the rollup file instead of rebuilding it.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,22 +40,30 @@ async function writeLake(dataDir: string, rows: readonly LakeRow[]): Promise<voi
   }
 }
 
-async function rollupDays(url: string): Promise<number> {
-  const m = /^clicklake_query_rollup_days (\d+)/m.exec(await (await fetch(`${url}/metrics`)).text());
+async function rollupGauge(url: string, unit: 'days' | 'hours'): Promise<number> {
+  const m = new RegExp(`^clicklake_query_rollup_${unit} (\\d+)`, 'm').exec(await (await fetch(`${url}/metrics`)).text());
   return m ? Number(m[1]) : -1;
 }
+const rollupDays = (url: string) => rollupGauge(url, 'days');
 
 test('a server rolls up past days, answers as without the rollup, and reuses it after a restart', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'clicklake-rollup-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-  // Five whole days ending the day before yesterday (UTC): all closed.
-  const start = new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS - 6 * DAY_MS).toISOString().slice(0, 10);
+  // Six closed days and today (UTC), today's later hours included: the rollup holds today's closed hours only.
+  const todayStart = Math.floor(Date.now() / DAY_MS) * DAY_MS;
+  const start = new Date(todayStart - 6 * DAY_MS).toISOString().slice(0, 10);
   const last = new Date(Date.parse(`${start}T00:00:00Z`) + 4 * DAY_MS).toISOString().slice(0, 10);
-  const data = generateDataset({ visitors: 25, days: 5, start });
+  const today = new Date(todayStart).toISOString().slice(0, 10);
+  const data = generateDataset({ visitors: 25, days: 7, start });
   await writeLake(dataDir, data.rows);
 
   const range = `site=shop&from=${start}&to=${last}`;
+  const withToday = `site=shop&from=${start}&to=${today}`;
   const paths = [
+    `/api/stats/overview?${withToday}`,
+    `/api/stats/pages?${withToday}&limit=50`,
+    `/api/stats/sources?${withToday}&limit=50`,
+    `/api/stats/clicks?${withToday}&limit=50`,
     `/api/stats/overview?${range}`,
     `/api/stats/overview?${range}&filter=country:DE`,
     `/api/stats/pages?${range}&limit=50`,
@@ -78,15 +86,17 @@ test('a server rolls up past days, answers as without the rollup, and reuses it 
     startClicklake(parseConfig({ port: 0, dataDir, adminToken: TOKEN, query: { rollup, rollupSettleMs: 0 } }), { logger: pino({ level: 'silent' }) });
 
   let app = await open(true);
-  await waitFor(async () => (await rollupDays(app.url)) === 5, 60_000, 'the rollup of 5 days');
+  const hours = 6 * 24 + Math.floor((Date.now() - todayStart) / 3_600_000);
+  await waitFor(async () => (await rollupDays(app.url)) === 6 && (await rollupGauge(app.url, 'hours')) >= hours, 60_000, 'the rollup of 6 days and today');
   assert.ok(existsSync(join(dataDir, 'cache', 'rollup', 'rollup.duckdb')));
   const withRollup = await answers(app.url);
-  assert.equal((withRollup[0] as any).data.current.sessions, data.sessions.filter((s) => s.day <= last).length);
+  assert.equal((withRollup[4] as any).data.current.sessions, data.sessions.filter((s) => s.day <= last).length);
+  assert.equal((withRollup[0] as any).data.current.sessions, data.sessions.length);
   await app.stop();
 
   // A restart finds the stored days at once (no rebuild).
   app = await open(true);
-  assert.equal(await rollupDays(app.url), 5);
+  assert.equal(await rollupDays(app.url), 6);
   assert.deepEqual(await answers(app.url), withRollup);
   await app.stop();
 
