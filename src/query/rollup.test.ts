@@ -215,3 +215,23 @@ test('today is rolled up hour by hour: a closed hour is added to the stored ones
     await fx.lake.cleanup();
   }
 });
+
+test('today rebuilt to fewer hours than stored (a clock set back) keeps no row past the new end', async () => {
+  const fx = await fixture();
+  let now = NOW;
+  fx.tail.append(fx.row('2026-11-27T11:15:00.000Z', 'page_view', 2));
+  const engine = await fx.open(null, 0, () => now);
+  try {
+    await engine.rollup!.catchUp();
+    assert.equal((await covered(engine, '2026-11-27', '2026-11-27'))['2026-11-27'], 12);
+    assert.deepEqual(await storedDay(engine, '2026-11-27'), { n: 2, pv: 2 });
+    fx.tail.append(fx.row('2026-11-27T09:30:00.000Z', 'click', 3));
+    now = Date.parse('2026-11-27T11:00:00Z');
+    assert.equal(await engine.rollup!.catchUp(), 1);
+    assert.equal((await covered(engine, '2026-11-27', '2026-11-27'))['2026-11-27'], 11);
+    assert.deepEqual(await storedDay(engine, '2026-11-27'), { n: 2, pv: 1 }, 'hours 9 (read again) and earlier; not hour 11');
+  } finally {
+    await engine.close();
+    await fx.lake.cleanup();
+  }
+});

@@ -241,9 +241,11 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
     const d = `${sqlString(day)}::DATE`;
     const hourIn = changed === null ? '' : ` AND hour IN (${changed.join(', ') || 'NULL'})`;
     const added = `dt = ${d}${hourIn}${hours < 24 ? ` AND ${ROW_HOUR_SQL} < ${hours}` : ''}`;
+    // Stored hours past the new end go too (a longer settle time after a restart, a clock set back).
+    const replaced = changed === null ? `dt = ${d}` : `dt = ${d} AND (hour IN (${changed.join(', ') || 'NULL'}) OR ${ROW_HOUR_SQL} >= ${hours})`;
     const kept = await inTransaction(async () => {
       await withSharedSessions(conn, day, async () => {
-        for (const table of [ROLLUP_TABLE, INTERACTIONS_TABLE]) await conn.run(`DELETE FROM ${table} WHERE dt = ${d}${hourIn}`);
+        for (const table of [ROLLUP_TABLE, INTERACTIONS_TABLE]) await conn.run(`DELETE FROM ${table} WHERE ${replaced}`);
         for (const x of DERIVED) await conn.run(`DELETE FROM ${x.table} WHERE dt = ${d}`);
         // Sorted by site so that a tile's scan skips the row groups of other sites.
         if (changed === null || changed.length > 0) {
