@@ -81,6 +81,14 @@ interface StoredDay {
   readonly hourPrints: readonly string[] | null;
 }
 
+/** What a build of a day stores (see the keeper's plan()). */
+interface BuildPlan {
+  readonly print: string;
+  readonly hourPrints: readonly string[] | null;
+  /** The hours to read again from `events`; null: all of them. */
+  readonly changed: readonly number[] | null;
+}
+
 /** The fingerprint of a day's first `hours` hours, from its hour fingerprints. */
 function prefixPrint(hourPrints: readonly string[], hours: number): string {
   return createHash('sha256').update(`${hours}\n${hourPrints.slice(0, hours).join('\n')}`).digest('base64url');
@@ -208,7 +216,7 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
    * the stored one, and those not stored yet). Null when that cannot be known now (a partial day whose data cannot be
    * told apart by hour; a day changing while it was looked at): the next round tries again.
    */
-  async function plan(day: string, hours: number) {
+  async function plan(day: string, hours: number): Promise<BuildPlan | null> {
     let hourPrints: readonly string[] | null;
     let print: string | null;
     if (hours < 24) {
@@ -236,7 +244,7 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
    * the day's when null) are read again from `events`, the others are kept; the derived tables, which are per day,
    * are rebuilt from the base rows. Committed only if the day's fingerprint is still the planned one.
    */
-  async function build(day: string, hours: number, planned: NonNullable<Awaited<ReturnType<typeof plan>>>): Promise<boolean> {
+  async function build(day: string, hours: number, planned: BuildPlan): Promise<boolean> {
     const { print, hourPrints, changed } = planned;
     const d = `${sqlString(day)}::DATE`;
     const hourIn = changed === null ? '' : ` AND hour IN (${changed.join(', ') || 'NULL'})`;
