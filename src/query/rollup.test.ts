@@ -6,6 +6,7 @@ import { ROLLUP_TABLE, SHARED_SESSIONS_TABLE } from '../core/rollup.js';
 import type { LakeRow } from '../core/schema.js';
 import { createQueryEngine, type QueryEngine } from './index.js';
 import { FakeSnapshots, FakeTail, TestLake, lakeRow, silentLogger } from './testkit.js';
+import { waitFor } from '../../test/helpers/server.js';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');
 
@@ -230,6 +231,23 @@ test('today rebuilt to fewer hours than stored (a clock set back) keeps no row p
     assert.equal(await engine.rollup!.catchUp(), 1);
     assert.equal((await covered(engine, '2026-11-27', '2026-11-27'))['2026-11-27'], 11);
     assert.deepEqual(await storedDay(engine, '2026-11-27'), { n: 2, pv: 1 }, 'hours 9 (read again) and earlier; not hour 11');
+  } finally {
+    await engine.close();
+    await fx.lake.cleanup();
+  }
+});
+
+test('a request that finds a stored day changed wakes the keeper: it is rolled up again within seconds, not intervalMs', async () => {
+  const fx = await fixture();
+  const engine = await fx.open(null); // intervalMs: 1 h
+  const day25 = async () => (await covered(engine, '2026-11-25', '2026-11-25'))['2026-11-25'];
+  try {
+    engine.rollup!.start();
+    await waitFor(async () => (await day25()) === 24, 10_000, 'the first round');
+    fx.tail.append(fx.row('2026-11-25T23:59:00.000Z', 'page_view', 9));
+    assert.equal(await day25(), undefined, 'changed: read from events');
+    await waitFor(async () => (await day25()) === 24, 15_000, 'the changed day rolled up again');
+    assert.deepEqual(await storedDay(engine, '2026-11-25'), { n: 3, pv: 2 });
   } finally {
     await engine.close();
     await fx.lake.cleanup();

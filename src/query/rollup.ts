@@ -70,6 +70,8 @@ export interface RollupKeeper {
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
+/** The shortest time between two rounds that requests started (RollupKeeper.days() finding a changed day). */
+const WAKE_GAP_MS = 2_000;
 /**
  * A stored day: the fingerprint of the data its rows were built from (of the whole day, or of its first `hours` hours:
  * prefixPrint), the hours they cover (24: all), and the fingerprint of each of those hours when the day's data could
@@ -334,7 +336,20 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
     return running;
   }
 
+  /**
+   * A request found a stored day changed (a late event): the next round starts now instead of after intervalMs, so
+   * that day is read from `events` for about one build's time. Only once the keeper runs (start()), at most every
+   * WAKE_GAP_MS.
+   */
+  let lastRound = -Infinity;
+  function wake(): void {
+    if (closed || timer === null || running !== null || performance.now() - lastRound < WAKE_GAP_MS) return;
+    clearTimeout(timer);
+    timer = setTimeout(tick, 0).unref();
+  }
+
   function tick(): void {
+    lastRound = performance.now();
     catchUp()
       .catch((err: unknown) => logger.warn({ err }, 'could not bring the dashboard rollup up to date; retrying later'))
       .finally(() => {
@@ -352,6 +367,7 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
         const print = prints.get(day);
         const hours = print === undefined ? 24 : await currentHours(day, print);
         if (hours !== null) out.set(day, hours);
+        else if (stored.has(day)) wake();
       }
       return out;
     },
