@@ -24,7 +24,7 @@ async function fixture() {
   };
   const files = { '2026-11-25': await lake.writeFile(days['2026-11-25']), '2026-11-26': await lake.writeFile(days['2026-11-26']), '2026-11-27': await lake.writeFile(days['2026-11-27']) };
   snapshots.snapshot = { generation: 1, checkpoint: null, files: Object.values(files) };
-  const open = (path: string | null, settleMs = 0, clock = () => NOW) =>
+  const open = (path: string | null, settleMs = 0, clock = () => NOW, more: { wakeGapMs?: number } = {}) =>
     createQueryEngine({
       snapshots,
       tail,
@@ -35,7 +35,7 @@ async function fixture() {
       memoryLimit: '256MB',
       threads: 1,
       clock,
-      rollup: { path, settleMs, intervalMs: 3_600_000 },
+      rollup: { path, settleMs, intervalMs: 3_600_000, ...more },
     });
   return { lake, tail, snapshots, files, row, open, path: join(lake.root, 'rollup', 'rollup.duckdb') };
 }
@@ -239,7 +239,7 @@ test('today rebuilt to fewer hours than stored (a clock set back) keeps no row p
 
 test('a request that finds a stored day changed wakes the keeper: it is rolled up again within seconds, not intervalMs', async () => {
   const fx = await fixture();
-  const engine = await fx.open(null); // intervalMs: 1 h
+  const engine = await fx.open(null, 0, () => NOW, { wakeGapMs: 500 }); // intervalMs: 1 h
   const day25 = async () => (await covered(engine, '2026-11-25', '2026-11-25'))['2026-11-25'];
   try {
     engine.rollup!.start();

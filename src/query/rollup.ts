@@ -42,6 +42,11 @@ export interface RollupOptions {
   readonly settleMs?: number;
   /** How often to look for days to roll up (default 30 s). */
   readonly intervalMs?: number;
+  /**
+   * The shortest time between the start of a round and a round started early because a request found a stored day
+   * changed (default 10 s): a day that keeps changing (late events trickling in) is rebuilt at most that often.
+   */
+  readonly wakeGapMs?: number;
 }
 
 export interface RollupKeeperDeps extends RollupOptions {
@@ -70,8 +75,6 @@ export interface RollupKeeper {
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
-/** The shortest time between two rounds that requests started (RollupKeeper.days() finding a changed day). */
-const WAKE_GAP_MS = 2_000;
 /**
  * A stored day: the fingerprint of the data its rows were built from (of the whole day, or of its first `hours` hours:
  * prefixPrint), the hours they cover (24: all), and the fingerprint of each of those hours when the day's data could
@@ -165,6 +168,7 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
   const clock = deps.clock ?? Date.now;
   const settleMs = deps.settleMs ?? 10 * 60_000;
   const intervalMs = deps.intervalMs ?? 30_000;
+  const wakeGapMs = deps.wakeGapMs ?? 10_000;
   const conn = await deps.instance.connect();
   const stored = new Map<string, StoredDay>();
   for (const row of (await conn.runAndReadAll(`SELECT strftime(dt, '%Y-%m-%d'), fingerprint, hours, hour_prints FROM rollup.days`)).getRows()) {
@@ -338,12 +342,12 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
 
   /**
    * A request found a stored day changed (a late event): the next round starts now instead of after intervalMs, so
-   * that day is read from `events` for about one build's time. Only once the keeper runs (start()), at most every
-   * WAKE_GAP_MS.
+   * that day is read from `events` for about one build's time. Only once the keeper runs (start()), and not sooner
+   * than wakeGapMs after the last round started.
    */
   let lastRound = -Infinity;
   function wake(): void {
-    if (closed || timer === null || running !== null || performance.now() - lastRound < WAKE_GAP_MS) return;
+    if (closed || timer === null || running !== null || performance.now() - lastRound < wakeGapMs) return;
     clearTimeout(timer);
     timer = setTimeout(tick, 0).unref();
   }
