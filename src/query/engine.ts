@@ -11,7 +11,8 @@ import { createHotTableSql, eventsSelectSql, eventsViewSql, viewDefOf } from './
 import { createQueryMetrics } from './metrics.js';
 import { prepareReadOnly, queryInvalidError } from './readonly.js';
 import { openSandbox } from './sandbox.js';
-import { createRollupKeeper, prepareRollupTables, type RollupKeeper, type RollupOptions } from './rollup.js';
+import { createRollupKeeper, type RollupKeeper, type RollupOptions } from './rollup.js';
+import { prepareRollupTables } from './rollup-tables.js';
 import { toJsonValue, type JsonValue } from './values.js';
 
 /**

@@ -2,7 +2,7 @@ import { resolve, sep } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { attachRollup } from './rollup.js';
+import { attachRollup } from './rollup-tables.js';
 
 /**
  * The query engine's DuckDB instance, locked down before any user SQL can run.
