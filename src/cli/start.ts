@@ -1,5 +1,6 @@
 import { loadConfig, startClicklake } from '../server/index.js';
 import { stopOnSignals } from './signals.js';
+import { isClicklakeError } from '../core/errors.js';
 
 interface StartFlags {
   port?: number;
@@ -20,7 +21,15 @@ export async function startCommand(flags: StartFlags): Promise<void> {
     console.error(`clicklake: ${(err as Error).message}`);
     process.exit(2);
   }
-  const app = await startClicklake(config);
+  let app;
+  try {
+    app = await startClicklake(config);
+  } catch (err) {
+    // A condition the operator must resolve (e.g. CLK_ERR_LAKE_NO_MANIFEST): its code and message, no stack.
+    if (!isClicklakeError(err)) throw err;
+    console.error(`clicklake: ${err.code}: ${err.message}`);
+    process.exit(2);
+  }
   const tokenNote =
     app.adminTokenSource === 'config'
       ? '(from CLICKLAKE_ADMIN_TOKEN / config)'

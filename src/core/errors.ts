@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   CLK_ERR_LAKE_NOT_SYNCED: { status: 503, message: 'The lake has not been read yet; retry later' },
   CLK_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   CLK_ERR_CONFIG_INVALID: { status: 500, message: 'The configuration is not valid' },
+  CLK_ERR_LAKE_NO_MANIFEST: { status: 500, message: 'The lake has data files but no manifest; nothing was deleted' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { MANIFEST_KEY, readManifest } from '../core/lake.js';
+import { MANIFEST_KEY, emptyManifest, readManifest } from '../core/lake.js';
+import { FAILED_TABLE } from '../core/tables.js';
 import type { Manifest } from '../core/lake.js';
 import { writerFixture } from './testing/fixture.js';
 import { readRows } from './testing/lake.js';
@@ -68,7 +69,8 @@ test('crash during the manifest put: the files put are orphans, deleted on recov
     const store = {
       ...fx.store,
       putBytes: async (key: string, data: Uint8Array) => {
-        if (key === MANIFEST_KEY) throw new Error('crash while committing');
+        // The first commit (generation 1) crashes; the empty manifest a new lake gets first (generation 0) lands.
+        if (key === MANIFEST_KEY && (JSON.parse(new TextDecoder().decode(data)) as Manifest).generation > 0) throw new Error('crash while committing');
         return fx.store.putBytes(key, data);
       },
     };
@@ -78,7 +80,7 @@ test('crash during the manifest put: the files put are orphans, deleted on recov
     await assert.rejects(crashed.flush(), /crash while committing/);
     const leftovers = (await fx.store.list('events/')).map((o) => o.key);
     assert.equal(leftovers.length, 2, 'both files were put before the commit failed');
-    assert.equal(await fx.store.getBytes(MANIFEST_KEY), null);
+    assert.equal((await readManifest(fx.store)).generation, 0, 'only the empty manifest is committed');
 
     const restarted = fx.newWriter();
     await restarted.recover();
@@ -131,10 +133,70 @@ test('flush before recover runs the start-up recovery first', async () => {
   const fx = await writerFixture();
   try {
     const orphan = 'events/dt=2026-11-27/hour=09/part-x-1.parquet';
+    await fx.store.putBytes(MANIFEST_KEY, new TextEncoder().encode(JSON.stringify(emptyManifest())));
     await fx.store.putBytes(orphan, new Uint8Array([1]));
     await fx.buffer.append(payloadsOf([lakeRow()]));
     assert.equal((await fx.writer.flush()).events, 1);
     assert.equal(await fx.store.getBytes(orphan), null);
+  } finally {
+    await fx.cleanup();
+  }
+});
+
+test('a new lake gets an empty manifest before anything is written', async () => {
+  const fx = await writerFixture();
+  try {
+    assert.equal(await fx.store.getBytes(MANIFEST_KEY), null);
+    await fx.writer.recover();
+    const first = await readManifest(fx.store);
+    assert.equal(first.generation, 0);
+    assert.deepEqual(first.files, []);
+    await fx.buffer.append(payloadsOf([lakeRow()]));
+    await fx.writer.flush();
+    assert.equal((await readManifest(fx.store)).generation, 1, 'the first commit follows it');
+  } finally {
+    await fx.cleanup();
+  }
+});
+
+test('files without a manifest are never deleted: recovery fails with CLK_ERR_LAKE_NO_MANIFEST until it is back', async () => {
+  const fx = await writerFixture();
+  try {
+    await fx.buffer.append(payloadsOf([lakeRow(), lakeRow({ ts: '2026-11-27T10:00:00.000Z' })]));
+    await fx.writer.flush();
+    const files = await fx.store.list('events/');
+    assert.equal(files.length, 2);
+    const manifest = (await fx.store.getBytes(MANIFEST_KEY))!;
+    await fx.store.delete(MANIFEST_KEY); // lost: deleted by hand, or the files copied without _clicklake/
+
+    for (const op of ['recover', 'flush'] as const) {
+      const restarted = fx.newWriter();
+      await assert.rejects(restarted[op](), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'CLK_ERR_LAKE_NO_MANIFEST');
+        assert.match(err.message, /2 object\(s\) .* under events\/ but no manifest _clicklake\/manifest\.json; nothing was deleted/);
+        return true;
+      });
+      assert.deepEqual(await fx.store.list('events/'), files, `${op}: every file is still there`);
+      assert.equal(await fx.store.getBytes(MANIFEST_KEY), null, `${op}: no manifest was made up`);
+    }
+
+    await fx.store.putBytes(MANIFEST_KEY, manifest); // restored
+    const restored = fx.newWriter();
+    await restored.recover();
+    assert.equal((await readRows(fx, restored.snapshot().files)).length, 2);
+  } finally {
+    await fx.cleanup();
+  }
+});
+
+test('the dead letters table is guarded the same way', async () => {
+  const fx = await writerFixture({ table: FAILED_TABLE });
+  try {
+    const key = `${FAILED_TABLE.prefix}dt=2026-11-27/hour=09/part-1.parquet`;
+    await fx.store.putBytes(key, new TextEncoder().encode('PAR1 data'));
+    await assert.rejects(fx.writer.recover(), (err: Error & { code?: string }) =>
+      err.code === 'CLK_ERR_LAKE_NO_MANIFEST' && /under failed\/ but no manifest _clicklake\/failed-manifest\.json/.test(err.message));
+    assert.notEqual(await fx.store.getBytes(key), null);
   } finally {
     await fx.cleanup();
   }

@@ -1,8 +1,10 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readManifest } from '../core/lake.js';
+import { ClicklakeError } from '../core/errors.js';
+import { emptyManifest, parseManifest } from '../core/lake.js';
 import type { WriterContext } from './context.js';
 import { withoutPendingDeletes } from './manifest-state.js';
+import type { Manifest } from '../core/lake.js';
 
 /**
  * Makes the lake, the writer's memory and the buffer agree with the committed manifest again.
@@ -14,6 +16,10 @@ import { withoutPendingDeletes } from './manifest-state.js';
  *  - the buffer is committed up to the manifest's checkpoint: after a crash between the manifest commit and the
  *    buffer trim, this discards the batch the lake already holds instead of writing it twice;
  *  - scratch files of the previous run are removed from tmpDir.
+ * A lake without a manifest gets an empty one (generation 0) first, before anything is written, so that "no manifest"
+ * never means "nothing committed yet" once a writer has run. When objects are under the table's prefix but there is no
+ * manifest (it was deleted, or the files were copied without `_clicklake/`), nothing is deleted and recovery fails
+ * with CLK_ERR_LAKE_NO_MANIFEST: those files may be all of the lake's data, and only the operator can tell.
  * At stop (`mode: 'stop'`, what Writer.stop does after its last flush) the same as at startup: the server has stopped
  * serving queries, so no reader of this process can still use a retired file, and after a graceful stop the lake
  * directory holds exactly the files the manifest lists.
@@ -35,7 +41,7 @@ const DONE: Record<RecoveryMode, string> = {
 export async function recoverLake(ctx: WriterContext, opts: { mode: RecoveryMode }): Promise<void> {
   const { store, state, logger } = ctx;
   const startup = opts.mode !== 'resync'; // stop: no reader is left, as at startup
-  const manifest = await readManifest(store, ctx.table.manifestKey);
+  const manifest = await readOrCreateManifest(ctx);
   const live = new Set(manifest.files.map((f) => f.key));
   const pending = new Set(manifest.pendingDeletes);
   let orphans = 0;
@@ -69,6 +75,28 @@ export async function recoverLake(ctx: WriterContext, opts: { mode: RecoveryMode
     },
     DONE[opts.mode],
   );
+}
+
+/**
+ * The committed manifest; for a lake without one and nothing under the table's prefix, an empty manifest, written
+ * (generation 0: the first commit is generation 1, as without it).
+ */
+async function readOrCreateManifest(ctx: WriterContext): Promise<Manifest> {
+  const { store, table } = ctx;
+  const bytes = await store.getBytes(table.manifestKey);
+  if (bytes !== null) return parseManifest(bytes);
+  const objects = await store.list(table.prefix);
+  if (objects.length > 0) {
+    const bytesTotal = objects.reduce((n, o) => n + o.size, 0);
+    throw new ClicklakeError(
+      'CLK_ERR_LAKE_NO_MANIFEST',
+      `The lake has ${objects.length} object(s) (${bytesTotal} bytes) under ${table.prefix} but no manifest ${table.manifestKey}; ` +
+        `nothing was deleted. Restore the manifest, or move those objects away to start an empty lake (docs/errors.md).`,
+    );
+  }
+  const manifest = emptyManifest();
+  await store.putBytes(table.manifestKey, new TextEncoder().encode(`${JSON.stringify(manifest)}\n`));
+  return manifest;
 }
 
 /** Removes what flushes and compactions of a previous run left in tmpDir (they always clean up when they can). */
