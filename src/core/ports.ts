@@ -164,12 +164,22 @@ export interface SqlRunner {
   rollupDays?(fromDay: string, toDay: string): Promise<ReadonlyMap<string, number>>;
   /**
    * With rollupDays: a number that changes whenever the stored rows of a partial day change (its next hour added, a
-   * rebuild, the day completed or dropped). A statement built from rollupDays' answer reads a partial day's stored
-   * rows by day and the later hours from `events`; if the stored rows changed in between, the two overlap or leave a
-   * gap. A caller compares this before rollupDays and after its statement, and runs again when it moved (about once
-   * an hour). Whole days need no such check: a statement reads them whole, either stored or from `events`.
+   * rebuild, the day completed or dropped), and whenever the lake's files do (a writer commit). A statement built
+   * from rollupDays' answer reads a partial day's stored rows by day and the later hours from `events`; if the stored
+   * rows changed in between, the two overlap or leave a gap. And the relations of eventsOfDays and liveRowsOfDays
+   * name the files of one lake snapshot but read the not-yet-written events when the statement runs: after a commit
+   * in between, the events it wrote would be in neither. A caller compares this before rollupDays and after its
+   * statement, and runs again when it moved (about once an hour, plus once per writer commit while events arrive).
    */
   rollupGeneration?(): number;
+  /**
+   * With rollupDays, for a statement that needs the rollup rows (core/rollup.ts rollupSelectSql) of the later hours
+   * of partial days (`partial`: day -> first hour the rollup does not hold): `rows`, a SELECT of the rollup rows of
+   * those hours' Parquet files, computed once per file (null when there are none), and `source`, eventsOfDays'
+   * relation for [fromDay, toDay] without those files (the not-yet-written events are in `source` only). Rows of
+   * different files are not merged: a (session, page, hour) can have several, so readers must re-aggregate.
+   */
+  liveRowsOfDays?(fromDay: string, toDay: string, partial: ReadonlyMap<string, number>): Promise<{ rows: string | null; source: string }>;
   /**
    * A relation (SQL text for a FROM clause) with the rows of `events` of the UTC days [fromDay, toDay] and possibly
    * more, cheaper to plan than `events` (which lists every file of the lake: ~0.1 s for 720 files); callers still

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { Registry } from 'prom-client';
 import { ClicklakeError, isClicklakeError } from '../core/errors.js';
-import type { LakeSnapshotSource } from '../core/lake.js';
+import type { LakeFile, LakeSnapshotSource } from '../core/lake.js';
 import type { EventBuffer, Logger, SqlRunner } from '../core/ports.js';
 import type { TableSpec } from '../core/tables.js';
 import { DELIVERY_VIEW_SQL } from './delivery.js';
+import { createFileRows } from './file-rows.js';
 import { createFreshness, type Freshness } from './freshness.js';
 import { createHotTableSql, eventsSelectSql, eventsViewSql, viewDefOf } from './lakeview.js';
 import { createQueryMetrics } from './metrics.js';
@@ -305,13 +306,9 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
     return parts.map((list) => createHash('sha256').update(list.sort().join('\n')).digest('base64url'));
   }
 
-  /**
-   * SqlRunner.eventsOfDays: the view's SELECT over the applied snapshot's files of those days (and undated ones),
-   * without the files of the first hours of the days in `skip` (day -> hours).
-   */
-  async function eventsOfDays(fromDay: string, toDay: string, skip?: ReadonlyMap<string, number>): Promise<string> {
-    await refreshOrFail();
-    const files = freshness.state().files.filter((f) => {
+  /** The applied snapshot's files of days [fromDay, toDay] (and undated ones), without the first hours of `skip`'s days. */
+  function filesOfDays(fromDay: string, toDay: string, skip?: ReadonlyMap<string, number>): LakeFile[] {
+    return freshness.state().files.filter((f) => {
       const day = dayOfPath(f.path);
       if (day === undefined) return true;
       if (day < fromDay || day > toDay) return false;
@@ -319,9 +316,32 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
       const hour = skipped === undefined ? undefined : hourOfPath(f.path);
       return hour === undefined || hour >= skipped!;
     });
-    return `(${eventsSelectSql(files)})`;
   }
 
+  /**
+   * SqlRunner.eventsOfDays: the view's SELECT over the applied snapshot's files of those days (and undated ones),
+   * without the files of the first hours of the days in `skip` (day -> hours).
+   */
+  async function eventsOfDays(fromDay: string, toDay: string, skip?: ReadonlyMap<string, number>): Promise<string> {
+    await refreshOrFail();
+    return `(${eventsSelectSql(filesOfDays(fromDay, toDay, skip))})`;
+  }
+
+  /** SqlRunner.liveRowsOfDays: eventsOfDays, with the files of the partial days' later hours as cached rows. */
+  async function liveRowsOfDays(fromDay: string, toDay: string, partial: ReadonlyMap<string, number>) {
+    await refreshOrFail();
+    const files = filesOfDays(fromDay, toDay, partial);
+    // filesOfDays left out their first hours: the files of partial days with an hour are the later ones.
+    const later = (f: LakeFile) => partial.has(dayOfPath(f.path) ?? '') && hourOfPath(f.path) !== undefined;
+    const cached = fileRows === null ? [] : files.filter(later);
+    return {
+      rows: cached.length === 0 ? null : await fileRows!.select(cached),
+      source: `(${eventsSelectSql(files.filter((f) => !cached.includes(f)))})`,
+    };
+  }
+
+  // Only with a rollup: the files it does not hold yet are today's last hours, the only ones worth keeping rows of.
+  const fileRows = options.rollup ? await createFileRows({ instance }) : null;
   let rollup: RollupKeeper | null = null;
   if (options.rollup) {
     rollup = await createRollupKeeper({
@@ -341,7 +361,14 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
     dayFingerprints,
     eventsOfDays,
     rollup,
-    ...(keeper ? { rollupDays: (fromDay: string, toDay: string) => keeper.days(fromDay, toDay), rollupGeneration: () => keeper.generation() } : {}),
+    ...(keeper
+      ? {
+          rollupDays: (fromDay: string, toDay: string) => keeper.days(fromDay, toDay),
+          // Both only grow: the sum moves when either does (SqlRunner.rollupGeneration).
+          rollupGeneration: () => keeper.generation() + Math.max(0, freshness.generation()),
+          liveRowsOfDays,
+        }
+      : {}),
     query: (sql, opts) => run(sql, undefined, opts),
     queryInternal: (sql, params, opts) => run(sql, params, opts),
     refresh: refreshOrFail,

@@ -72,8 +72,11 @@ export function eventsViewSql(files: readonly LakeFile[], def: ViewDef = EVENTS_
   return `CREATE OR REPLACE VIEW ${def.view} AS ${eventsSelectSql(files, def)}`;
 }
 
-/** The view's SELECT over `files` and the hot table (also used for a view of some days only: engine eventsOfDays). */
-export function eventsSelectSql(files: readonly LakeFile[], def: ViewDef = EVENTS_VIEW_DEF): string {
+/**
+ * The view's SELECT over `files` and the hot table (also used for a view of some days only: engine eventsOfDays).
+ * Without `hot`, the files only (with the hot table's columns, so that an older file reads as the view reads it).
+ */
+export function eventsSelectSql(files: readonly LakeFile[], def: ViewDef = EVENTS_VIEW_DEF, hot = true): string {
   const projection = [
     ...def.columns.map((c) => `CAST(${c.name} AS ${c.type}) AS ${c.name}`),
     ...Object.entries(def.partitions).map(([n, t]) => `CAST(${n} AS ${t}) AS ${n}`),
@@ -90,7 +93,7 @@ export function eventsSelectSql(files: readonly LakeFile[], def: ViewDef = EVENT
         `hive_types = {${hiveTypes}})`,
     );
   // Hot side first: it has every column, so UNION BY NAME keeps schema order and fills NULL for older files.
-  return `SELECT ${projection} FROM (SELECT * FROM ${def.hotTable} UNION ALL BY NAME ${reads.join(' UNION ALL BY NAME ')})`;
+  return `SELECT ${projection} FROM (SELECT * FROM ${def.hotTable}${hot ? '' : ' WHERE FALSE'} UNION ALL BY NAME ${reads.join(' UNION ALL BY NAME ')})`;
 }
 
 /** Partition expressions of hot rows: exactly as the writer partitions (UTC). */

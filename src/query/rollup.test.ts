@@ -253,3 +253,37 @@ test('a request that finds a stored day changed wakes the keeper: it is rolled u
     await fx.lake.cleanup();
   }
 });
+
+test("liveRowsOfDays: a partial day's later-hour files as cached rows, the rest (other files, unwritten events) as events; a writer commit moves rollupGeneration", async () => {
+  const fx = await fixture();
+  const engine = await fx.open(null);
+  try {
+    // Today (27th) has 12 stored hours; a file of hour 12 and one of hour 13 come later, and an unwritten event.
+    const h12 = await fx.lake.writeFile([fx.row('2026-11-27T12:10:00.000Z', 'page_view', 6), fx.row('2026-11-27T12:20:00.000Z', 'click', 7)]);
+    const h13 = await fx.lake.writeFile([fx.row('2026-11-27T13:10:00.000Z', 'page_view', 8)]);
+    fx.snapshots.snapshot = { ...fx.snapshots.snapshot, generation: 2, files: [...fx.snapshots.snapshot.files, h12, h13] };
+    fx.tail.append(fx.row('2026-11-27T13:30:00.000Z', 'page_view', 9));
+    const partial = new Map([['2026-11-27', 12]]);
+    const before = engine.rollupGeneration!();
+    const live = await engine.liveRowsOfDays!('2026-11-26', '2026-11-27', partial);
+    assert.notEqual(before, engine.rollupGeneration!(), 'the refresh applied a new lake generation');
+    const rows = await engine.queryInternal(`SELECT hour, sum(n)::INTEGER AS n FROM (${live.rows!}) GROUP BY hour ORDER BY hour`, {});
+    assert.deepEqual(rows.rows, [{ hour: 12, n: 2 }, { hour: 13, n: 1 }], 'both later-hour files, nothing else');
+    const events = await engine.queryInternal(`SELECT list(event_id ORDER BY event_id) AS ids FROM ${live.source}`, {});
+    // The 26th's file and the unwritten event; not today's stored hour-9 file (skipped) nor the cached files.
+    assert.deepEqual(events.rows[0]!.ids, ['e-2026-11-26T08:00:00.000Z-1', 'e-2026-11-26T08:01:00.000Z-2', 'e-2026-11-26T08:02:00.000Z-3', 'e-2026-11-27T13:30:00.000Z-9']);
+    // Asked again: the files' rows are reused.
+    const again = await engine.liveRowsOfDays!('2026-11-27', '2026-11-27', partial);
+    assert.equal(again.rows, live.rows);
+    // A commit (the writer wrote the unwritten event) moves the generation a statement is checked against.
+    const g = engine.rollupGeneration!();
+    const h13b = await fx.lake.writeFile([fx.row('2026-11-27T13:30:00.000Z', 'page_view', 9)]);
+    fx.snapshots.snapshot = { generation: 3, checkpoint: { seq: fx.tail.last }, files: [...fx.snapshots.snapshot.files, h13b] };
+    fx.tail.trim(fx.tail.last);
+    await engine.refresh();
+    assert.notEqual(engine.rollupGeneration!(), g);
+  } finally {
+    await engine.close();
+    await fx.lake.cleanup();
+  }
+});

@@ -42,9 +42,10 @@ function wholeDays(fromIso: string, toIso: string): string[] {
 /**
  * The whole days of q's range with stored rows (all of the day, or its first hours: `partial`), whether they are all
  * of it (nothing to read from `events`), and the relation to read the rest from: `events`, or one planned over those
- * days' files only (SqlRunner.eventsOfDays).
+ * days' files only (SqlRunner.eventsOfDays). For rollup rows (`from` 'rows'), the runner's cached rows of the
+ * partial days' later hours' files when it keeps them (SqlRunner.liveRowsOfDays); the relation then lacks those files.
  */
-async function coveredDays(sql: SqlRunner, q: StatsQuery): Promise<Covered> {
+async function coveredDays(sql: SqlRunner, q: StatsQuery, from: DerivedTable['from']): Promise<Covered> {
   const whole = wholeDays(q.from, q.to);
   const covered: ReadonlyMap<string, number> =
     whole.length === 0 || sql.rollupDays === undefined ? new Map() : await sql.rollupDays(whole[0]!, whole[whole.length - 1]!);
@@ -53,6 +54,7 @@ async function coveredDays(sql: SqlRunner, q: StatsQuery): Promise<Covered> {
   const exact = whole.length > 0 && whole[0] === q.from.slice(0, 10) && Date.parse(q.to) === Date.parse(`${whole[whole.length - 1]}T00:00:00Z`) + DAY_MS;
   const all = exact && days.length === whole.length && partial.size === 0;
   let source = 'events';
+  let cachedRows: string | null = null;
   if (!all && sql.eventsOfDays !== undefined) {
     // The days not covered whole: [first, last] of the range's days (cut ones included) not in `days`, or partial.
     const rest: string[] = [];
@@ -60,9 +62,13 @@ async function coveredDays(sql: SqlRunner, q: StatsQuery): Promise<Covered> {
       const day = new Date(t).toISOString().slice(0, 10);
       if (!days.includes(day) || partial.has(day)) rest.push(day);
     }
-    if (rest.length > 0) source = await sql.eventsOfDays(rest[0]!, rest[rest.length - 1]!, partial);
+    if (rest.length > 0 && partial.size > 0 && from === 'rows' && sql.liveRowsOfDays !== undefined) {
+      ({ source, rows: cachedRows } = await sql.liveRowsOfDays(rest[0]!, rest[rest.length - 1]!, partial));
+    } else if (rest.length > 0) {
+      source = await sql.eventsOfDays(rest[0]!, rest[rest.length - 1]!, partial);
+    }
   }
-  return { days, partial, all, source };
+  return { days, partial, all, source, cachedRows };
 }
 
 interface Covered {
@@ -73,6 +79,20 @@ interface Covered {
   readonly all: boolean;
   /** Where the rest is read from (a FROM clause). */
   readonly source: string;
+  /**
+   * The rollup rows of the partial days' later hours that are in Parquet files, kept per file by the runner
+   * (SqlRunner.liveRowsOfDays; `source` then lacks those files), or null: all of the rest is read from `source`.
+   */
+  readonly cachedRows: string | null;
+}
+
+/**
+ * The rollup rows (core/rollup.ts rollupSelectSql) of the rest of a range: grouped from `source` (`where`), plus the
+ * runner's cached rows of the partial days' later hours (`cachedWhere`: rangeParts' `cached`) when it keeps them.
+ */
+function restRows(covered: Pick<Covered, 'cachedRows'>, where: string, source: string, cachedWhere: string): string {
+  const grouped = rollupSelectSql(where, source);
+  return covered.cachedRows === null ? grouped : `SELECT * FROM (${covered.cachedRows}) WHERE ${cachedWhere} UNION ALL ${grouped}`;
 }
 
 /** `dt IN (<the partial days>)` with the parameters rangeParts() binds for the rest ('FALSE' without partial days). */
@@ -107,6 +127,8 @@ function rangeParts(q: StatsQuery, prefix: string, covered: Pick<Covered, 'days'
   return {
     stored: `site_id = $${prefix}site AND ${span}`,
     rest: days.length === 0 ? range.sql : `${range.sql} AND (NOT (${span})${tails.join('')})`,
+    // The rows of the partial days' later hours, by row (whole days of the range: no time bound needed).
+    cached: `site_id = $${prefix}site AND (FALSE${tails.join('')})`,
     params,
     restParams,
   };
@@ -121,7 +143,7 @@ function rangeParts(q: StatsQuery, prefix: string, covered: Pick<Covered, 'days'
 function sharedRows(q: StatsQuery, prefix: string, covered: Covered, from: DerivedTable['from']) {
   const name = `${prefix}${from}`;
   return {
-    prelude: covered.all ? '' : `${name} AS MATERIALIZED (${BASE_TABLES[from].select(rangeParts(q, prefix, covered).rest, covered.source)}),`,
+    prelude: covered.all ? '' : `${name} AS MATERIALIZED (${restOf(from, covered, rangeParts(q, prefix, covered))}),`,
     /** The session ids of these rows (for storedAndLive's `liveSids`). */
     sids: `SELECT sid FROM ${name} WHERE sid IS NOT NULL`,
     /** storedAndLive's arguments for a derived table of these rows. */
@@ -129,9 +151,14 @@ function sharedRows(q: StatsQuery, prefix: string, covered: Covered, from: Deriv
   };
 }
 
+/** The base rows `from` of the rest of a range (rangeParts' `rest` and `cached`). */
+function restOf(from: DerivedTable['from'], covered: Covered, parts: { rest: string; cached: string }): string {
+  return from === 'rows' ? restRows(covered, parts.rest, covered.source, parts.cached) : BASE_TABLES[from].select(parts.rest, covered.source);
+}
+
 /** storedAndLive's arguments for a derived table computed inline from `events` (no shared CTE). */
 function inline(d: DerivedTable, prefix: string, covered: Covered) {
-  return [d.table, (where: string, source: string) => ofPartialDays(d, prefix, covered, d.select(BASE_TABLES[d.from].select(where, source)))] as const;
+  return [d.table, (rest: string, cached: string) => ofPartialDays(d, prefix, covered, d.select(restOf(d.from, covered, { rest, cached })))] as const;
 }
 
 /**
@@ -144,24 +171,24 @@ function ofPartialDays(d: DerivedTable, prefix: string, covered: Covered, select
 }
 
 /**
- * Stored rows of `table` for the covered days UNION ALL `live(where)` over `events` for the rest of q's range;
- * parameters $<prefix>site, $<prefix>c0... and (when `events` is read) eventScope's.
+ * Stored rows of `table` for the covered days UNION ALL `live(rest, cached)` for the rest of q's range (rangeParts'
+ * WHERE parts: over `events` / covered.source, and over covered.cachedRows); parameters $<prefix>site,
+ * $<prefix>c0... and (when `events` is read) eventScope's.
  *
  * With `solo` (the sessions table), each row also gets the column `solo`: true when the row is all of its session in
  * this range (a stored row of a session with one stored row, core/rollup.ts SHARED_SESSIONS_TABLE, that the rows
  * from `events` do not hold), so a tile can use it as the session instead of regrouping by session (exact either way).
  */
-async function storedAndLive(
-  sql: SqlRunner,
+function storedAndLive(
   q: StatsQuery,
   prefix: string,
   table: string,
-  live: (where: string, source: string) => string,
-  covered?: Covered,
+  live: (rest: string, cached: string) => string,
+  covered: Covered,
   solo = false,
   liveSids?: string,
-): Promise<{ sql: string; params: Record<string, SqlParam> }> {
-  const { days, partial, all, source } = covered ?? (await coveredDays(sql, q));
+): { sql: string; params: Record<string, SqlParam> } {
+  const { days, partial, all } = covered;
   const parts = rangeParts(q, prefix, { days, partial });
   const params: Record<string, SqlParam> = { ...parts.params };
   const stored = `SELECT * FROM ${table} WHERE ${parts.stored}`;
@@ -170,7 +197,7 @@ async function storedAndLive(
   // every file of the lake).
   if (all) return { sql: solo ? `SELECT *, ${shared} AS solo FROM (${stored})` : stored, params };
   Object.assign(params, parts.restParams);
-  const rest = live(parts.rest, source);
+  const rest = live(parts.rest, parts.cached);
   if (!solo) return { sql: days.length === 0 ? rest : `${stored} UNION ALL ${rest}`, params };
   if (days.length === 0) return { sql: `SELECT *, FALSE AS solo FROM (${rest})`, params };
   // A stored row's session may go on in the rows from `events` (a day not rolled up yet, today). Their session ids
@@ -204,7 +231,8 @@ export async function rollupRows(sql: SqlRunner, q: StatsQuery, prefix = 'r_'): 
     const scope = eventScope(q, undefined, { filters: false, prefix });
     return { sql: `SELECT *, FALSE AS solo FROM (${eventRowsSql(scope.sql, f.sql || 'TRUE')})`, params: { ...scope.params, ...f.params } };
   }
-  const rows = await storedAndLive(sql, q, prefix, ROLLUP_TABLE, rollupSelectSql);
+  const covered = await coveredDays(sql, q, 'rows');
+  const rows = storedAndLive(q, prefix, ROLLUP_TABLE, (rest, cached) => restRows(covered, rest, covered.source, cached), covered);
   return { sql: `SELECT *, ${f.sql || 'TRUE'} AS m, FALSE AS solo FROM (${rows.sql})`, params: { ...rows.params, ...f.params } };
 }
 
@@ -215,7 +243,8 @@ export async function rollupRows(sql: SqlRunner, q: StatsQuery, prefix = 'r_'): 
  */
 export async function interactionEvents(sql: SqlRunner, q: StatsQuery, prefix = 'i_'): Promise<Scope> {
   if (sql.rollupDays === undefined) return { sql: 'SELECT * FROM events', params: {} };
-  const rows = await storedAndLive(sql, q, prefix, INTERACTIONS_TABLE, interactionsSelectSql);
+  const covered = await coveredDays(sql, q, 'interactions');
+  const rows = storedAndLive(q, prefix, INTERACTIONS_TABLE, (rest) => interactionsSelectSql(rest, covered.source), covered);
   return { sql: `SELECT ${INTERACTION_COLUMNS.join(', ')} FROM (${rows.sql})`, params: rows.params };
 }
 
@@ -233,11 +262,11 @@ export async function sessionSources(
 ): Promise<{ sessions: Scope; buckets: Scope; prelude: string; partialDays: string } | null> {
   if (q.filters.length > 0 || sql.rollupDays === undefined) return null;
   // One set of covered days for both (they share the parameters $<prefix>c0... and the rows from `events`).
-  const covered = await coveredDays(sql, q);
+  const covered = await coveredDays(sql, q, 'rows');
   const rows = sharedRows(q, prefix, covered, 'rows');
   const [sessions, buckets] = await Promise.all([
-    storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.sessions), covered, true, rows.sids),
-    storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.buckets), covered),
+    storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.sessions), covered, true, rows.sids),
+    storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.buckets), covered),
   ]);
   return { sessions, buckets, prelude: rows.prelude, partialDays: partialDaysSql(prefix, covered.partial) };
 }
@@ -262,13 +291,13 @@ export async function sessionRowsAndNames(
   names: boolean,
 ): Promise<{ rows: Scope; names: Scope | null; prelude: string } | null> {
   if (sql.rollupDays === undefined || !q.filters.every((f) => (VISITOR_DIMENSIONS as readonly string[]).includes(f.column))) return null;
-  const covered = await coveredDays(sql, q);
+  const covered = await coveredDays(sql, q, 'rows');
   // Rows alone: computed inline (no prelude for the caller to place); with names: once for both.
   const shared = names ? sharedRows(q, prefix, covered, 'rows') : null;
   const args = (d: DerivedTable) => shared?.of(d) ?? inline(d, prefix, covered);
   const [rows, named] = await Promise.all([
-    storedAndLive(sql, q, prefix, ...args(DERIVED_TABLES.sessions), covered, true, shared?.sids),
-    names ? storedAndLive(sql, q, prefix, ...args(DERIVED_TABLES.sourceNames), covered) : null,
+    storedAndLive(q, prefix, ...args(DERIVED_TABLES.sessions), covered, true, shared?.sids),
+    names ? storedAndLive(q, prefix, ...args(DERIVED_TABLES.sourceNames), covered) : null,
   ]);
   const f = filterSql(q.filters, undefined, `${prefix}f`);
   return {
@@ -289,13 +318,13 @@ export async function pageSources(
   prefix: string,
 ): Promise<{ pages: Scope; visitors: Scope; scrolls: Scope; sessions: Scope; prelude: string } | null> {
   if (q.filters.length > 0 || sql.rollupDays === undefined) return null;
-  const covered = await coveredDays(sql, q);
+  const covered = await coveredDays(sql, q, 'rows');
   const rows = sharedRows(q, prefix, covered, 'rows');
   const [pages, visitors, scrolls, sessions] = await Promise.all([
-    storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.pages), covered),
-    storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.pageVisitors), covered),
-    storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.pageScrolls), covered, true, rows.sids),
-    storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.sessions), covered, true, rows.sids),
+    storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.pages), covered),
+    storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.pageVisitors), covered),
+    storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.pageScrolls), covered, true, rows.sids),
+    storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.sessions), covered, true, rows.sids),
   ]);
   return { pages, visitors, scrolls, sessions, prelude: rows.prelude };
 }
@@ -311,11 +340,11 @@ export async function elementSources(
   prefix: string,
 ): Promise<{ elements: Scope; visitors: Scope; filter: Scope; prelude: string } | null> {
   if (sql.rollupDays === undefined || !q.filters.every((f) => f.column === 'page_path')) return null;
-  const covered = await coveredDays(sql, q);
+  const covered = await coveredDays(sql, q, 'interactions');
   const rows = sharedRows(q, prefix, covered, 'interactions');
   const [elements, visitors] = await Promise.all([
-    storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.elements), covered),
-    storedAndLive(sql, q, prefix, ...rows.of(DERIVED_TABLES.elementVisitors), covered),
+    storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.elements), covered),
+    storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.elementVisitors), covered),
   ]);
   const f = filterSql(q.filters, undefined, `${prefix}f`);
   return { elements, visitors, filter: { sql: f.sql || 'TRUE', params: f.params }, prelude: rows.prelude };
