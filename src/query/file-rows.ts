@@ -65,10 +65,10 @@ export async function createFileRows(options: FileRowsOptions): Promise<FileRows
     }
   }
 
-  /** Drops the files unused for idleMs, except `keep`. */
-  async function evict(keep: ReadonlySet<string>): Promise<void> {
+  /** Drops the files unused for idleMs (select() marks its files used first). */
+  async function evict(): Promise<void> {
     const now = clock();
-    const drop = [...used].filter(([path, at]) => !keep.has(path) && now - at >= idleMs).map(([path]) => path);
+    const drop = [...used].filter(([, at]) => now - at >= idleMs).map(([path]) => path);
     if (drop.length === 0) return;
     for (const p of drop) used.delete(p);
     const c = await instance.connect();
@@ -94,7 +94,7 @@ export async function createFileRows(options: FileRowsOptions): Promise<FileRows
       );
       const now = clock();
       for (const f of files) used.set(f.path, now);
-      await evict(new Set(files.map((f) => f.path)));
+      await evict();
       const list = files.map((f) => sqlString(f.path)).join(', ');
       return `SELECT * EXCLUDE (file) FROM ${FILE_ROWS_TABLE} WHERE file IN (${list || 'NULL'})`;
     },

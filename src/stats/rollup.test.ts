@@ -60,6 +60,9 @@ function edgeRows(): LakeRow[] {
     ev('n4', '2026-11-26T12:15:00.000Z', 'page_view', 'noon', '/pricing'),
     ev('n5', '2026-11-26T12:16:00.000Z', 'click', 'noon', '/pricing', { element_selector: 'a.buy', element_text: 'Buy', x: 5, y: 6, viewport_w: 390 }),
     ev('n6', '2026-11-26T13:00:00.000Z', 'page_view', 'noon-again', '/docs', { anonymous_id: 'edge-noon' }),
+    // Another site's events in the same files of today's later hours (the per-file rows hold every site).
+    ev('o1', '2026-11-26T12:05:00.000Z', 'page_view', 'other-site', '/docs', { site_id: 'other' }),
+    ev('o2', '2026-11-26T12:06:00.000Z', 'scroll', 'other-site', '/docs', { site_id: 'other', scroll_depth: 100 }),
   ];
 }
 

@@ -127,8 +127,8 @@ function rangeParts(q: StatsQuery, prefix: string, covered: Pick<Covered, 'days'
   return {
     stored: `site_id = $${prefix}site AND ${span}`,
     rest: days.length === 0 ? range.sql : `${range.sql} AND (NOT (${span})${tails.join('')})`,
-    // The rows of the partial days' later hours, by row (whole days of the range: no time bound needed).
-    cached: `site_id = $${prefix}site AND (FALSE${tails.join('')})`,
+    // The cached rows are those of the partial days' later hours' files only, all in the range (whole days): the site.
+    cached: `site_id = $${prefix}site`,
     params,
     restParams,
   };
@@ -264,10 +264,10 @@ export async function sessionSources(
   // One set of covered days for both (they share the parameters $<prefix>c0... and the rows from `events`).
   const covered = await coveredDays(sql, q, 'rows');
   const rows = sharedRows(q, prefix, covered, 'rows');
-  const [sessions, buckets] = await Promise.all([
+  const [sessions, buckets] = [
     storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.sessions), covered, true, rows.sids),
     storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.buckets), covered),
-  ]);
+  ];
   return { sessions, buckets, prelude: rows.prelude, partialDays: partialDaysSql(prefix, covered.partial) };
 }
 
@@ -295,10 +295,10 @@ export async function sessionRowsAndNames(
   // Rows alone: computed inline (no prelude for the caller to place); with names: once for both.
   const shared = names ? sharedRows(q, prefix, covered, 'rows') : null;
   const args = (d: DerivedTable) => shared?.of(d) ?? inline(d, prefix, covered);
-  const [rows, named] = await Promise.all([
+  const [rows, named] = [
     storedAndLive(q, prefix, ...args(DERIVED_TABLES.sessions), covered, true, shared?.sids),
     names ? storedAndLive(q, prefix, ...args(DERIVED_TABLES.sourceNames), covered) : null,
-  ]);
+  ];
   const f = filterSql(q.filters, undefined, `${prefix}f`);
   return {
     rows: { sql: `SELECT *, ${f.sql || 'TRUE'} AS m FROM (${rows.sql})`, params: { ...rows.params, ...f.params } },
@@ -320,12 +320,12 @@ export async function pageSources(
   if (q.filters.length > 0 || sql.rollupDays === undefined) return null;
   const covered = await coveredDays(sql, q, 'rows');
   const rows = sharedRows(q, prefix, covered, 'rows');
-  const [pages, visitors, scrolls, sessions] = await Promise.all([
+  const [pages, visitors, scrolls, sessions] = [
     storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.pages), covered),
     storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.pageVisitors), covered),
     storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.pageScrolls), covered, true, rows.sids),
     storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.sessions), covered, true, rows.sids),
-  ]);
+  ];
   return { pages, visitors, scrolls, sessions, prelude: rows.prelude };
 }
 
@@ -342,10 +342,10 @@ export async function elementSources(
   if (sql.rollupDays === undefined || !q.filters.every((f) => f.column === 'page_path')) return null;
   const covered = await coveredDays(sql, q, 'interactions');
   const rows = sharedRows(q, prefix, covered, 'interactions');
-  const [elements, visitors] = await Promise.all([
+  const [elements, visitors] = [
     storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.elements), covered),
     storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.elementVisitors), covered),
-  ]);
+  ];
   const f = filterSql(q.filters, undefined, `${prefix}f`);
   return { elements, visitors, filter: { sql: f.sql || 'TRUE', params: f.params }, prelude: rows.prelude };
 }
