@@ -287,3 +287,20 @@ test("liveRowsOfDays: a partial day's later-hour files as cached rows, the rest 
     await fx.lake.cleanup();
   }
 });
+
+test("after a round, the rows of today's later-hour files are already computed (no request waits for them)", async () => {
+  const fx = await fixture();
+  const h12 = await fx.lake.writeFile([fx.row('2026-11-27T12:10:00.000Z', 'page_view', 6)]);
+  fx.snapshots.snapshot = { ...fx.snapshots.snapshot, generation: 2, files: [...fx.snapshots.snapshot.files, h12] };
+  const engine = await fx.open(null);
+  try {
+    const files = async () => (await engine.queryInternal(`SELECT coalesce(list(DISTINCT file), []) AS f FROM file_rollup_rows`, {})).rows[0]!.f;
+    assert.deepEqual(await files(), []);
+    await engine.rollup!.catchUp();
+    assert.deepEqual(await covered(engine, '2026-11-27', '2026-11-27'), { '2026-11-27': 12 });
+    assert.deepEqual(await files(), [h12.path], "today's hour-12 file, not the stored hours' files");
+  } finally {
+    await engine.close();
+    await fx.lake.cleanup();
+  }
+});

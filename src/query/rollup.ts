@@ -45,6 +45,11 @@ export interface RollupKeeperDeps extends RollupOptions {
   readonly logger: Logger;
   readonly clock?: Clock;
   readonly registry?: Registry;
+  /**
+   * Called at the end of each round with the partial days (day -> hours stored): the engine computes the per-file
+   * rows of their later hours then (./file-rows.ts), so that a request does not wait for them.
+   */
+  readonly afterRound?: (partial: ReadonlyMap<string, number>) => Promise<void>;
 }
 
 export interface RollupKeeper {
@@ -252,6 +257,8 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
     }
     count();
     if (built > 0) logger.info({ days: built, stored: stored.size }, 'dashboard rollup brought up to date');
+    const partial = new Map([...stored].filter(([, s]) => s.hours < 24).map(([day, s]) => [day, s.hours]));
+    if (!closed && partial.size > 0) await deps.afterRound?.(partial);
     return built;
   }
 
