@@ -238,6 +238,9 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
     lakeDir: sandbox.lakeDir,
   });
 
+  // Only with a rollup: the files it does not hold yet are today's last hours, the only ones worth keeping rows of.
+  const fileRows = options.rollup ? await createFileRows({ instance }) : null;
+
   /** The applied snapshot's files of days [fromDay, toDay] (and undated ones), without the first hours of `skip`'s days. */
   function filesOfDays(fromDay: string, toDay: string, skip?: ReadonlyMap<string, number>): LakeFile[] {
     return freshness.state().files.filter((f) => {
@@ -274,8 +277,6 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
     };
   }
 
-  // Only with a rollup: the files it does not hold yet are today's last hours, the only ones worth keeping rows of.
-  const fileRows = options.rollup ? await createFileRows({ instance }) : null;
   let rollup: RollupKeeper | null = null;
   if (options.rollup) {
     rollup = await createRollupKeeper({

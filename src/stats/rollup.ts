@@ -87,11 +87,11 @@ interface Covered {
 }
 
 /**
- * The rollup rows (core/rollup.ts rollupSelectSql) of the rest of a range: grouped from `source` (`where`), plus the
- * runner's cached rows of the partial days' later hours (`cachedWhere`: rangeParts' `cached`) when it keeps them.
+ * The rollup rows (core/rollup.ts rollupSelectSql) of the rest of a range: grouped from covered.source (`where`),
+ * plus the runner's cached rows of the partial days' later hours (`cachedWhere`: rangeParts' `cached`) if it keeps them.
  */
-function restRows(covered: Pick<Covered, 'cachedRows'>, where: string, source: string, cachedWhere: string): string {
-  const grouped = rollupSelectSql(where, source);
+function restRows(covered: Pick<Covered, 'cachedRows' | 'source'>, where: string, cachedWhere: string): string {
+  const grouped = rollupSelectSql(where, covered.source);
   return covered.cachedRows === null ? grouped : `SELECT * FROM (${covered.cachedRows}) WHERE ${cachedWhere} UNION ALL ${grouped}`;
 }
 
@@ -153,7 +153,7 @@ function sharedRows(q: StatsQuery, prefix: string, covered: Covered, from: Deriv
 
 /** The base rows `from` of the rest of a range (rangeParts' `rest` and `cached`). */
 function restOf(from: DerivedTable['from'], covered: Covered, parts: { rest: string; cached: string }): string {
-  return from === 'rows' ? restRows(covered, parts.rest, covered.source, parts.cached) : BASE_TABLES[from].select(parts.rest, covered.source);
+  return from === 'rows' ? restRows(covered, parts.rest, parts.cached) : BASE_TABLES[from].select(parts.rest, covered.source);
 }
 
 /** storedAndLive's arguments for a derived table computed inline from `events` (no shared CTE). */
@@ -232,7 +232,7 @@ export async function rollupRows(sql: SqlRunner, q: StatsQuery, prefix = 'r_'): 
     return { sql: `SELECT *, FALSE AS solo FROM (${eventRowsSql(scope.sql, f.sql || 'TRUE')})`, params: { ...scope.params, ...f.params } };
   }
   const covered = await coveredDays(sql, q, 'rows');
-  const rows = storedAndLive(q, prefix, ROLLUP_TABLE, (rest, cached) => restRows(covered, rest, covered.source, cached), covered);
+  const rows = storedAndLive(q, prefix, ROLLUP_TABLE, (rest, cached) => restRows(covered, rest, cached), covered);
   return { sql: `SELECT *, ${f.sql || 'TRUE'} AS m, FALSE AS solo FROM (${rows.sql})`, params: { ...rows.params, ...f.params } };
 }
 
