@@ -63,6 +63,11 @@ export function emptyManifest(): Manifest {
   };
 }
 
+/** A manifest as stored: its JSON and a newline (the inverse of parseManifest). */
+export function manifestBytes(manifest: Manifest): Uint8Array {
+  return new TextEncoder().encode(`${JSON.stringify(manifest)}\n`);
+}
+
 /** Parses manifest bytes; throws a descriptive Error when they are not a manifest. */
 export function parseManifest(bytes: Uint8Array): Manifest {
   const value = JSON.parse(new TextDecoder().decode(bytes)) as Partial<Manifest>;

@@ -262,15 +262,12 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
     return `(${eventsSelectSql(filesOfDays(fromDay, toDay, skip))})`;
   }
 
-  /** The files of the partial days' later hours among `files` (filesOfDays left their first hours out). */
-  const laterHours = (files: readonly LakeFile[], partial: ReadonlyMap<string, number>) =>
-    fileRows === null ? [] : files.filter((f) => partial.has(dayOfPath(f.path) ?? '') && hourOfPath(f.path) !== undefined);
-
   /** SqlRunner.liveRowsOfDays: eventsOfDays, with the files of the partial days' later hours as cached rows. */
   async function liveRowsOfDays(fromDay: string, toDay: string, partial: ReadonlyMap<string, number>) {
     await refreshOrFail();
     const files = filesOfDays(fromDay, toDay, partial);
-    const cached = laterHours(files, partial);
+    // filesOfDays left out the partial days' first hours: their files with an hour are the later ones.
+    const cached = fileRows === null ? [] : files.filter((f) => partial.has(dayOfPath(f.path) ?? '') && hourOfPath(f.path) !== undefined);
     return {
       rows: cached.length === 0 ? null : await fileRows!.select(cached),
       source: `(${eventsSelectSql(files.filter((f) => !cached.includes(f)))})`,
@@ -287,7 +284,7 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
       // After each round (which refreshed the view): the rows of the partial days' later-hour files, ahead of requests.
       afterRound: async (partial) => {
         const days = [...partial.keys()].sort();
-        await fileRows?.select(laterHours(filesOfDays(days[0]!, days[days.length - 1]!, partial), partial));
+        await liveRowsOfDays(days[0]!, days[days.length - 1]!, partial);
       },
       logger,
       ...(options.clock ? { clock: options.clock } : {}),

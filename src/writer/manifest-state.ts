@@ -1,5 +1,5 @@
 import type { BufferCheckpoint, Clock, Logger, ObjectStore } from '../core/ports.js';
-import { type LakeSnapshot, type Manifest, type ManifestFile, MANIFEST_KEY, emptyManifest, snapshotOf } from '../core/lake.js';
+import { type LakeSnapshot, type Manifest, type ManifestFile, MANIFEST_KEY, emptyManifest, manifestBytes, snapshotOf } from '../core/lake.js';
 
 /**
  * The writer's copy of the committed manifest, and the only code that commits a new one.
@@ -44,7 +44,7 @@ export class ManifestState {
     if (next.generation !== this.#current.generation + 1) {
       throw new Error(`manifest generation ${next.generation} does not follow ${this.#current.generation}`);
     }
-    await this.store.putBytes(this.manifestKey, new TextEncoder().encode(`${JSON.stringify(next)}\n`));
+    await this.store.putBytes(this.manifestKey, manifestBytes(next));
     this.#current = next;
     this.onChange(next);
     this.#notify();

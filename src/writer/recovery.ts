@@ -1,10 +1,9 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClicklakeError } from '../core/errors.js';
-import { emptyManifest, parseManifest } from '../core/lake.js';
+import { emptyManifest, manifestBytes, parseManifest, type Manifest } from '../core/lake.js';
 import type { WriterContext } from './context.js';
 import { withoutPendingDeletes } from './manifest-state.js';
-import type { Manifest } from '../core/lake.js';
 
 /**
  * Makes the lake, the writer's memory and the buffer agree with the committed manifest again.
@@ -95,7 +94,7 @@ async function readOrCreateManifest(ctx: WriterContext): Promise<Manifest> {
     );
   }
   const manifest = emptyManifest();
-  await store.putBytes(table.manifestKey, new TextEncoder().encode(`${JSON.stringify(manifest)}\n`));
+  await store.putBytes(table.manifestKey, manifestBytes(manifest));
   return manifest;
 }
 
