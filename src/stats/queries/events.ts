@@ -15,8 +15,11 @@ export const VALUE_CHARS = 200;
 
 /**
  * One statement, one scan: `c` = the matching custom events (name, visitor, properties); the top names and their
- * property keys/values both read it. Rows: kind 'top' first (events DESC, name), then kind 'prop' in the order the
- * answer lists them (name, key events DESC, key, value events DESC, value).
+ * property keys/values both read it. Each distinct (name, properties) text is parsed once, weighted by its count `w`
+ * (events repeat the same properties; measured on the bench lake, 17k events held 1.6k texts: 52 -> 39 ms), and its
+ * keys and values come from json_keys and '$.*' side by side (in the object's order), not json_each: DuckDB joined
+ * that table function back to the rows by the properties text. Rows: kind 'top' first (events DESC, name), then kind
+ * 'prop' in the order the answer lists them (name, key events DESC, key, value events DESC, value).
  */
 const eventsSql = (scope: string, source: string) => `
 WITH c AS MATERIALIZED (
@@ -28,20 +31,20 @@ top AS (
   FROM c GROUP BY 1 ORDER BY events DESC, name LIMIT $limit
 ),
 ev AS (
-  SELECT name, properties FROM c
-  WHERE name IN (SELECT name FROM top) AND json_valid(properties) AND json_type(properties) = 'OBJECT'
+  SELECT name, properties, w FROM (SELECT name, properties, count(*) AS w FROM c WHERE name IN (SELECT name FROM top) GROUP BY ALL)
+  WHERE json_valid(properties) AND json_type(properties) = 'OBJECT'
 ),
-kv AS (
-  SELECT name, left(k.key, ${VALUE_CHARS}) AS key,
-    left(CASE WHEN json_type(k.value) = 'VARCHAR' THEN json_extract_string(k.value, '$') ELSE k.value::VARCHAR END, ${VALUE_CHARS}) AS value
-  FROM ev, json_each(ev.properties) AS k
+kv AS MATERIALIZED (
+  SELECT name, left(key, ${VALUE_CHARS}) AS key,
+    left(CASE WHEN json_type(v) = 'VARCHAR' THEN json_extract_string(v, '$') ELSE v::VARCHAR END, ${VALUE_CHARS}) AS value, w
+  FROM (SELECT name, w, unnest(json_keys(properties)) AS key, unnest(json_extract(properties, '$.*')) AS v FROM ev)
 ),
 keys AS (
-  SELECT name, key, count(*) AS events FROM kv GROUP BY name, key
+  SELECT name, key, sum(w)::BIGINT AS events FROM kv GROUP BY name, key
   QUALIFY row_number() OVER (PARTITION BY name ORDER BY events DESC, key) <= ${KEYS_PER_EVENT}
 ),
 vals AS (
-  SELECT kv.name, kv.key, kv.value, count(*) AS events FROM kv SEMI JOIN keys USING (name, key) GROUP BY kv.name, kv.key, kv.value
+  SELECT kv.name, kv.key, kv.value, sum(w)::BIGINT AS events FROM kv SEMI JOIN keys USING (name, key) GROUP BY kv.name, kv.key, kv.value
   QUALIFY row_number() OVER (PARTITION BY kv.name, kv.key ORDER BY events DESC, kv.value) <= ${VALUES_PER_KEY}
 )
 SELECT 'top' AS kind, name, events, visitors, NULL::VARCHAR AS key, NULL::BIGINT AS key_events, NULL::VARCHAR AS value, NULL::BIGINT AS value_events
