@@ -164,7 +164,8 @@ export interface SqlRunner {
   rollupDays?(fromDay: string, toDay: string): Promise<ReadonlyMap<string, number>>;
   /**
    * With rollupDays: a number that changes whenever the stored rows of a partial day change (its next hour added, a
-   * rebuild, the day completed or dropped), and whenever the lake's files do (a writer commit). A statement built
+   * rebuild, the day completed or dropped), whenever a build numbers new visitors (rollupSiteStats), and whenever the
+   * lake's files do (a writer commit). A statement built
    * from rollupDays' answer reads a partial day's stored rows by day and the later hours from `events`; if the stored
    * rows changed in between, the two overlap or leave a gap. And the relations of eventsOfDays and liveRowsOfDays
    * name the files of one lake snapshot but read the not-yet-written events when the statement runs: after a commit
@@ -172,6 +173,13 @@ export interface SqlRunner {
    * statement, and runs again when it moved (about once an hour, plus once per writer commit while events arrive).
    */
   rollupGeneration?(): number;
+  /**
+   * With rollupDays: what the rollup holds of a site (undefined: nothing). `visitors`: the highest visitor number
+   * (core/rollup.ts VISITOR_NUMBERS_TABLE), the bitmap size of a distinct-visitor count over stored rows; a statement
+   * that read it counts no visitor numbered later, and rollupGeneration moves when one is. `sourceValues`: distinct
+   * source values (hashes) of all stored days, a bound on the groups of the sources tile.
+   */
+  rollupSiteStats?(site: string): RollupSiteStats | undefined;
   /**
    * With rollupDays, for a statement that needs the rollup rows (core/rollup.ts rollupSelectSql) of the later hours
    * of partial days (`partial`: day -> first hour the rollup does not hold): `rows`, a SELECT of the rollup rows of
@@ -187,6 +195,11 @@ export interface SqlRunner {
    * Optional: `events` serves otherwise.
    */
   eventsOfDays?(fromDay: string, toDay: string, skip?: ReadonlyMap<string, number>): Promise<string>;
+}
+
+export interface RollupSiteStats {
+  readonly visitors: number;
+  readonly sourceValues: number;
 }
 
 /**

@@ -303,6 +303,7 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
           rollupDays: (fromDay: string, toDay: string) => keeper.days(fromDay, toDay),
           // Both only grow: the sum moves when either does (SqlRunner.rollupGeneration).
           rollupGeneration: () => keeper.generation() + Math.max(0, freshness.generation()),
+          rollupSiteStats: (site: string) => keeper.siteStats(site),
           liveRowsOfDays,
         }
       : {}),

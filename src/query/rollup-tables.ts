@@ -8,8 +8,11 @@ import {
   INTERACTIONS_TABLE,
   ROLLUP_TABLE,
   ROLLUP_VERSION,
+  PAGE_SCROLLS_TABLE,
+  PAGE_VISITORS_TABLE,
   SESSIONS_TABLE,
-  SHARED_SESSIONS_TABLE,
+  SOURCE_NAMES_TABLE,
+  VISITOR_NUMBERS_TABLE,
   interactionsSelectSql,
   rollupSelectSql,
 } from '../core/rollup.js';
@@ -17,33 +20,66 @@ import { sqlString } from './sandbox.js';
 
 /**
  * The rollup database (core/rollup.ts) itself: attaching it as `rollup`, creating its tables for the current
- * ROLLUP_VERSION, and keeping SHARED_SESSIONS_TABLE in step with a day's rows. The keeper (./rollup.ts) decides what
- * to build and when. A file that cannot be opened (another DuckDB version, damage) is deleted and rebuilt: it holds
+ * ROLLUP_VERSION, and keeping the columns that link the stored rows across days in step with a day's rows. The
+ * keeper (./rollup.ts) decides what to build and when. A file that cannot be opened (another DuckDB version, damage) is deleted and rebuilt: it holds
  * nothing the lake does not.
  */
 /** The derived tables, and all the tables a day's build replaces. */
 export const DERIVED: readonly DerivedTable[] = Object.values(DERIVED_TABLES);
 export const TABLES = [ROLLUP_TABLE, INTERACTIONS_TABLE, ...DERIVED.map((d) => d.table)];
 
-const SHARED_SELECT = `SELECT site_id, sid FROM ${SESSIONS_TABLE}`;
-
 /**
- * Replaces a day's rows in SESSIONS_TABLE by `replace()` and keeps SHARED_SESSIONS_TABLE in step: the sessions the
- * day had or has are the only ones whose row count can change, so only they are counted again (over all days).
+ * Replaces a day's rows by `replace()` and sets the columns that link the stored rows across days (core/rollup.ts
+ * LINK_COLUMNS) in step:
+ * - `shared`: the sessions the day had or has are the only ones whose row count can change, so only their rows
+ *   (in SESSIONS_TABLE and PAGE_SCROLLS_TABLE, of any day) are counted again;
+ * - `vno`: the day's visitors without a number get the next ones of their site (VISITOR_NUMBERS_TABLE), and the day's
+ *   rows get their visitors' numbers.
  * Runs inside the caller's transaction.
  */
-export async function withSharedSessions(conn: DuckDBConnection, day: string, replace: () => Promise<void>): Promise<void> {
+export async function withSessionLinks(conn: DuckDBConnection, day: string, replace: () => Promise<void>): Promise<void> {
   const d = `${sqlString(day)}::DATE`;
   const ofDay = `SELECT DISTINCT site_id, sid FROM ${SESSIONS_TABLE} WHERE dt = ${d} AND sid IS NOT NULL`;
   await conn.run(`CREATE OR REPLACE TEMP TABLE rollup_touched AS ${ofDay}`);
   await replace();
   await conn.run(`INSERT INTO rollup_touched ${ofDay}`);
-  await conn.run(`DELETE FROM ${SHARED_SESSIONS_TABLE} t USING rollup_touched x WHERE t.site_id = x.site_id AND t.sid = x.sid`);
+  const counts =
+    `SELECT site_id, sid, count(*) > 1 AS shared FROM ${SESSIONS_TABLE} ` +
+    `SEMI JOIN (SELECT DISTINCT site_id, sid FROM rollup_touched) USING (site_id, sid) GROUP BY ALL`;
+  await conn.run(`CREATE OR REPLACE TEMP TABLE rollup_shared AS ${counts}`);
+  for (const table of [SESSIONS_TABLE, PAGE_SCROLLS_TABLE]) {
+    await conn.run(
+      `UPDATE ${table} t SET shared = x.shared FROM rollup_shared x ` +
+        `WHERE t.site_id = x.site_id AND t.sid = x.sid AND t.shared IS DISTINCT FROM x.shared`,
+    );
+  }
   await conn.run(
-    `INSERT INTO ${SHARED_SESSIONS_TABLE} SELECT site_id, sid FROM ${SESSIONS_TABLE} ` +
-      `SEMI JOIN (SELECT DISTINCT site_id, sid FROM rollup_touched) USING (site_id, sid) GROUP BY ALL HAVING count(*) > 1`,
+    `INSERT INTO ${VISITOR_NUMBERS_TABLE} ` +
+      `SELECT site_id, vid, (coalesce(m.top, 0) + row_number() OVER (PARTITION BY site_id ORDER BY vid))::INTEGER ` +
+      `FROM (SELECT DISTINCT site_id, vid FROM ${SESSIONS_TABLE} WHERE dt = ${d} AND vid IS NOT NULL) ` +
+      `ANTI JOIN ${VISITOR_NUMBERS_TABLE} USING (site_id, vid) ` +
+      `LEFT JOIN (SELECT site_id, max(vno) AS top FROM ${VISITOR_NUMBERS_TABLE} GROUP BY site_id) m USING (site_id)`,
   );
+  for (const table of [SESSIONS_TABLE, PAGE_VISITORS_TABLE]) {
+    await conn.run(
+      `UPDATE ${table} t SET vno = n.vno FROM ${VISITOR_NUMBERS_TABLE} n ` +
+        `WHERE t.dt = ${d} AND t.site_id = n.site_id AND t.vid = n.vid`,
+    );
+  }
   await conn.run(`DROP TABLE rollup_touched`);
+  await conn.run(`DROP TABLE rollup_shared`);
+}
+
+/** Per site: the highest visitor number and the distinct source values (hashes) the rollup holds (SqlRunner.rollupSiteStats). */
+export async function readSiteStats(conn: DuckDBConnection): Promise<Map<string, { visitors: number; sourceValues: number }>> {
+  const rows = (
+    await conn.runAndReadAll(
+      `SELECT site_id, max(n)::BIGINT, max(k)::BIGINT FROM (` +
+        `SELECT site_id, max(vno) AS n, 0 AS k FROM ${VISITOR_NUMBERS_TABLE} GROUP BY site_id ` +
+        `UNION ALL SELECT site_id, 0, count(DISTINCT h) FROM ${SOURCE_NAMES_TABLE} GROUP BY site_id) GROUP BY site_id`,
+    )
+  ).getRows();
+  return new Map(rows.map(([site, n, k]) => [String(site), { visitors: Number(n), sourceValues: Number(k) }]));
 }
 
 /** Attaches the rollup database as `rollup` (sandbox.ts calls it before it locks the configuration). */
@@ -78,11 +114,13 @@ export async function prepareRollupTables(conn: DuckDBConnection): Promise<void>
   // Another rollup version, or nothing stored yet: start over (CREATE OR REPLACE, the columns may differ).
   const reset = stale! > 0 || current === 0;
   if (reset) await conn.run(`DELETE FROM rollup.days`);
+  // Version 6 and older kept the shared sessions in a table of their own (now the column `shared`).
+  if (reset) await conn.run(`DROP TABLE IF EXISTS rollup.shared_sessions`);
   const create = (table: string, select: string) => conn.run(`CREATE ${reset ? 'OR REPLACE TABLE' : 'TABLE IF NOT EXISTS'} ${table} AS ${select}`);
   const none = (table: string) => `SELECT * FROM ${table} WHERE FALSE`;
   await create(ROLLUP_TABLE, rollupSelectSql('FALSE'));
   await create(INTERACTIONS_TABLE, interactionsSelectSql('FALSE'));
   for (const d of DERIVED) await create(d.table, d.select(none(BASE_TABLES[d.from].table)));
-  await create(SHARED_SESSIONS_TABLE, `${SHARED_SELECT} WHERE FALSE`);
+  await create(VISITOR_NUMBERS_TABLE, `SELECT site_id, vid, 0::INTEGER AS vno FROM ${SESSIONS_TABLE} WHERE FALSE`);
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ROLLUP_TABLE, SHARED_SESSIONS_TABLE } from '../core/rollup.js';
+import { PAGE_SCROLLS_TABLE, PAGE_VISITORS_TABLE, ROLLUP_TABLE, SESSIONS_TABLE, VISITOR_NUMBERS_TABLE } from '../core/rollup.js';
 import type { LakeRow } from '../core/schema.js';
 import { createQueryEngine, type QueryEngine } from './index.js';
 import { FakeSnapshots, FakeTail, TestLake, lakeRow, silentLogger } from './testkit.js';
@@ -88,33 +88,80 @@ test('closed days are rolled up whole, today to its last closed hour; a day whos
   }
 });
 
-test('shared_sessions lists the sessions with more than one stored row, through rebuilds and drops', async () => {
+test('the rows of sessions with more than one stored row are `shared`, through rebuilds and drops', async () => {
   const fx = await fixture();
-  const ev = (id: string, ts: string, session: string, device = 'mobile') =>
-    lakeRow({ event_id: id, ts, event_type: 'page_view', site_id: 's', session_id: session, anonymous_id: 'v2', device_type: device });
-  const extra25 = await fx.lake.writeFile([ev('a1', '2026-11-25T23:50:00.000Z', 'span'), ev('a2', '2026-11-25T12:00:00.000Z', 'one')]);
+  const ev = (id: string, ts: string, session: string, device = 'mobile', type = 'page_view') =>
+    lakeRow({ event_id: id, ts, event_type: type, site_id: 's', session_id: session, anonymous_id: 'v2', device_type: device, scroll_depth: 50 });
+  const extra25 = await fx.lake.writeFile([ev('a1', '2026-11-25T23:50:00.000Z', 'span'), ev('a1s', '2026-11-25T23:51:00.000Z', 'span', 'mobile', 'scroll'), ev('a2', '2026-11-25T12:00:00.000Z', 'one')]);
   const extra26 = await fx.lake.writeFile([ev('b1', '2026-11-26T00:10:00.000Z', 'span'), ev('b2', '2026-11-26T09:00:00.000Z', 'split'), ev('b3', '2026-11-26T09:01:00.000Z', 'split', 'desktop')]);
   fx.snapshots.snapshot = { generation: 2, checkpoint: null, files: [...Object.values(fx.files), extra25, extra26] };
   const engine = await fx.open(null);
-  const shared = async () => {
+  /** The sessions whose rows in `table` are shared (each row of a session must agree). */
+  const shared = async (table = SESSIONS_TABLE) => {
     const r = await engine.queryInternal(
-      `SELECT coalesce(list(s ORDER BY s), []::VARCHAR[]) AS ids FROM (SELECT s FROM (VALUES ('span'), ('one'), ('split'), ('sess-2026-11-25'), ('sess-2026-11-26')) v(s) ` +
-        `WHERE hash(s) IN (SELECT sid FROM ${SHARED_SESSIONS_TABLE} WHERE site_id = 's'))`,
+      `SELECT coalesce(list(s ORDER BY s) FILTER (WHERE flag), []::VARCHAR[]) AS ids, count(*) FILTER (WHERE flags > 1)::INTEGER AS mixed FROM (` +
+        `SELECT s, bool_or(shared) AS flag, count(DISTINCT shared) AS flags FROM (VALUES ('span'), ('one'), ('split'), ('sess-2026-11-25'), ('sess-2026-11-26')) v(s) ` +
+        `JOIN ${table} t ON t.sid = hash(s) AND t.site_id = 's' GROUP BY s)`,
       {},
     );
+    assert.equal(r.rows[0]!.mixed, 0, `every row of a session in ${table} has the same flag`);
     return r.rows[0]!.ids;
   };
   try {
     await engine.rollup!.catchUp();
     assert.deepEqual(await shared(), ['span', 'split'], 'across midnight, and split by a device change');
+    assert.deepEqual(await shared(PAGE_SCROLLS_TABLE), ['span'], 'the scroll rows of a shared session');
     // The 26th changes (its extra file compacted away with `span`'s second part): `span` has one stored row again.
     fx.snapshots.snapshot = { generation: 3, checkpoint: null, files: [...Object.values(fx.files), extra25, await fx.lake.writeFile([ev('b2', '2026-11-26T09:00:00.000Z', 'split'), ev('b3', '2026-11-26T09:01:00.000Z', 'split', 'desktop')])] };
     await engine.rollup!.catchUp();
     assert.deepEqual(await shared(), ['split']);
+    assert.deepEqual(await shared(PAGE_SCROLLS_TABLE), [], 'a row of another day is set again');
     // Retention drops the 26th: nothing is shared.
     fx.snapshots.snapshot = { generation: 4, checkpoint: null, files: [fx.files['2026-11-25'], fx.files['2026-11-27'], extra25] };
     await engine.rollup!.catchUp();
     assert.deepEqual(await shared(), []);
+  } finally {
+    await engine.close();
+    await fx.lake.cleanup();
+  }
+});
+
+test('visitors get numbers per site, kept through rebuilds; the rows carry them and a new number moves the generation', async () => {
+  const fx = await fixture();
+  const pv = (id: string, ts: string, visitor: string, site = 's') =>
+    lakeRow({ event_id: id, ts, event_type: 'page_view', site_id: site, session_id: `x-${visitor}-${ts.slice(0, 10)}`, anonymous_id: visitor });
+  const extra = await fx.lake.writeFile([pv('a1', '2026-11-25T11:00:00.000Z', 'v2'), pv('a2', '2026-11-25T11:00:00.000Z', 'w1', 'other')]);
+  fx.snapshots.snapshot = { generation: 2, checkpoint: null, files: [...Object.values(fx.files), extra] };
+  const engine = await fx.open(null);
+  /** visitor id -> number, per site; and whether every stored row has its visitor's number. */
+  const numbers = async () => {
+    const r = await engine.queryInternal(
+      `SELECT site_id, v, vno FROM (VALUES ('v1'), ('v2'), ('v3'), ('w1')) x(v) JOIN ${VISITOR_NUMBERS_TABLE} n ON n.vid = hash(v) ORDER BY site_id, vno`,
+      {},
+    );
+    const wrong = await engine.queryInternal(
+      `SELECT (SELECT count(*) FROM ${SESSIONS_TABLE} t WHERE vid IS NOT NULL AND vno IS DISTINCT FROM (SELECT vno FROM ${VISITOR_NUMBERS_TABLE} n WHERE n.site_id = t.site_id AND n.vid = t.vid)) + ` +
+        `(SELECT count(*) FROM ${PAGE_VISITORS_TABLE} t WHERE vno IS DISTINCT FROM (SELECT vno FROM ${VISITOR_NUMBERS_TABLE} n WHERE n.site_id = t.site_id AND n.vid = t.vid)) AS n`,
+      {},
+    );
+    assert.equal(Number(wrong.rows[0]!.n), 0, 'every stored row has its visitor number');
+    return r.rows.map((x) => `${x.site_id}:${x.v}=${x.vno}`);
+  };
+  try {
+    await engine.rollup!.catchUp();
+    const first = await numbers();
+    assert.equal(first.length, 3);
+    assert.ok(first.includes('other:w1=1'), first.join());
+    assert.deepEqual(first.filter((x) => x.startsWith('s:')).map((x) => x.slice(-1)).sort(), ['1', '2']);
+    assert.deepEqual(engine.rollupSiteStats!('s'), { visitors: 2, sourceValues: 1 });
+    assert.equal(engine.rollupSiteStats!('nope'), undefined);
+    // The 26th gets a new visitor: the numbers so far stay, v3 gets the next one, and the generation moves.
+    const before = engine.rollup!.generation();
+    fx.snapshots.snapshot = { generation: 3, checkpoint: null, files: [...Object.values(fx.files), extra, await fx.lake.writeFile([pv('b1', '2026-11-26T10:00:00.000Z', 'v3')])] };
+    await engine.rollup!.catchUp();
+    assert.deepEqual(await numbers(), [...first, 's:v3=3'], 'ordered by site and number');
+    assert.equal(engine.rollupSiteStats!('s')!.visitors, 3);
+    assert.ok(engine.rollup!.generation() > before, "the keeper's generation moved");
   } finally {
     await engine.close();
     await fx.lake.cleanup();
@@ -264,7 +311,7 @@ test("liveRowsOfDays: a partial day's later-hour files as cached rows, the rest 
     fx.snapshots.snapshot = { ...fx.snapshots.snapshot, generation: 2, files: [...fx.snapshots.snapshot.files, h12, h13] };
     fx.tail.append(fx.row('2026-11-27T13:30:00.000Z', 'page_view', 9));
     const partial = new Map([['2026-11-27', 12]]);
-    const before = engine.rollupGeneration!();
+    const before = engine.rollup!.generation();
     const live = await engine.liveRowsOfDays!('2026-11-26', '2026-11-27', partial);
     assert.notEqual(before, engine.rollupGeneration!(), 'the refresh applied a new lake generation');
     const rows = await engine.queryInternal(`SELECT hour, sum(n)::INTEGER AS n FROM (${live.rows!}) GROUP BY hour ORDER BY hour`, {});

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { DuckDBInstance } from '@duckdb/node-api';
 import { Gauge, type Registry } from 'prom-client';
-import type { Clock, Logger } from '../core/ports.js';
+import type { Clock, Logger, RollupSiteStats } from '../core/ports.js';
 import { BASE_TABLES, INTERACTIONS_TABLE, ROLLUP_TABLE, ROLLUP_VERSION, ROW_HOUR_SQL, interactionsSelectSql, rollupSelectSql } from '../core/rollup.js';
-import { DERIVED, TABLES, withSharedSessions } from './rollup-tables.js';
+import { DERIVED, TABLES, readSiteStats, withSessionLinks } from './rollup-tables.js';
 import { sqlString } from './sandbox.js';
 
 /**
@@ -58,8 +58,10 @@ export interface RollupKeeper {
    * whole day (a day without data included), N < 24 for a partial day (rows of hours < N).
    */
   days(fromDay: string, toDay: string): Promise<ReadonlyMap<string, number>>;
-  /** SqlRunner.rollupGeneration: moves when the stored rows of a partial day change. */
+  /** SqlRunner.rollupGeneration: moves when the stored rows of a partial day change, or visitors get numbers. */
   generation(): number;
+  /** SqlRunner.rollupSiteStats, as of the last commit. */
+  siteStats(site: string): RollupSiteStats | undefined;
   /** Rolls up every closed day that is missing or changed; returns the days built. Single flight. */
   catchUp(): Promise<number>;
   start(): void;
@@ -110,8 +112,17 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
   };
   count();
   let closed = false;
-  /** Bumped right after a commit that changed a partial day's rows (before any later statement's result is seen). */
+  /**
+   * Bumped right after a commit that changed a partial day's rows or numbered new visitors (before any later
+   * statement's result is seen).
+   */
   let generation = 0;
+  let siteStats = await readSiteStats(conn);
+  /** After a commit: the site stats read inside its transaction; a new visitor number moves the generation. */
+  function committed(next: Map<string, RollupSiteStats>): void {
+    if ([...next].some(([site, s]) => s.visitors !== (siteStats.get(site)?.visitors ?? 0))) generation++;
+    siteStats = next;
+  }
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<number> | null = null;
 
@@ -128,13 +139,16 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
   }
 
   async function drop(day: string): Promise<void> {
+    let next = siteStats;
     await inTransaction(async () => {
-      await withSharedSessions(conn, day, async () => {
+      await withSessionLinks(conn, day, async () => {
         for (const table of TABLES) await conn.run(`DELETE FROM ${table} WHERE dt = ${sqlString(day)}::DATE`);
       });
       await conn.run(`DELETE FROM rollup.days WHERE dt = ${sqlString(day)}::DATE`);
+      next = await readSiteStats(conn);
       return true;
     });
+    committed(next);
     if ((stored.get(day)?.hours ?? 24) < 24) generation++;
     stored.delete(day);
   }
@@ -185,8 +199,9 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
     const added = `dt = ${d}${hourIn}${hours < 24 ? ` AND ${ROW_HOUR_SQL} < ${hours}` : ''}`;
     // Stored hours past the new end go too (a longer settle time after a restart, a clock set back).
     const replaced = changed === null ? `dt = ${d}` : `dt = ${d} AND (hour IN (${changed.join(', ') || 'NULL'}) OR ${ROW_HOUR_SQL} >= ${hours})`;
+    let next = siteStats;
     const kept = await inTransaction(async () => {
-      await withSharedSessions(conn, day, async () => {
+      await withSessionLinks(conn, day, async () => {
         for (const table of [ROLLUP_TABLE, INTERACTIONS_TABLE]) await conn.run(`DELETE FROM ${table} WHERE ${replaced}`);
         for (const x of DERIVED) await conn.run(`DELETE FROM ${x.table} WHERE dt = ${d}`);
         // Sorted by site so that a tile's scan skips the row groups of other sites.
@@ -203,11 +218,13 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
       await conn.run(`DELETE FROM rollup.days WHERE dt = ${d}`);
       const prints = hourPrints === null ? 'NULL' : sqlString(hourPrints.slice(0, hours).join(','));
       await conn.run(`INSERT INTO rollup.days VALUES (${d}, ${sqlString(print)}, ${ROLLUP_VERSION}, ${hours}, ${prints})`);
+      next = await readSiteStats(conn);
       if (hours >= 24) return (await dayPrint(day)) === print;
       const now = await deps.hourFingerprints(day);
       return now !== null && prefixPrint(now, hours) === print;
     });
     if (kept && (hours < 24 || (stored.get(day)?.hours ?? 24) < 24)) generation++;
+    if (kept) committed(next);
     if (kept) stored.set(day, { print, hours, hourPrints: hourPrints === null ? null : hourPrints.slice(0, hours) });
     return kept;
   }
@@ -307,6 +324,7 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
     },
     catchUp,
     generation: () => generation,
+    siteStats: (site) => siteStats.get(site),
     start() {
       if (timer === null && !closed) timer = setTimeout(tick, 0).unref();
     },

@@ -8,11 +8,11 @@ import {
   ROLLUP_DIMENSIONS,
   ROLLUP_TABLE,
   ROW_HOUR_SQL,
-  SHARED_SESSIONS_TABLE,
   VISITOR_DIMENSIONS,
   eventRowsSql,
   interactionsSelectSql,
   rollupSelectSql,
+  visitorBitmapCountSql,
 } from '../core/rollup.js';
 import { eventScope, filterSql, lastDay, type Scope, type StatsQuery } from './params.js';
 
@@ -175,9 +175,10 @@ function ofPartialDays(d: DerivedTable, prefix: string, covered: Covered, select
  * WHERE parts: over `events` / covered.source, and over covered.cachedRows); parameters $<prefix>site,
  * $<prefix>c0... and (when `events` is read) eventScope's.
  *
- * With `solo` (the sessions table), each row also gets the column `solo`: true when the row is all of its session in
- * this range (a stored row of a session with one stored row, core/rollup.ts SHARED_SESSIONS_TABLE, that the rows
- * from `events` do not hold), so a tile can use it as the session instead of regrouping by session (exact either way).
+ * With `solo` (the sessions and page-scrolls tables), each row also gets the column `solo`: true when the row is all
+ * of its session in this range (a stored row of a session with one stored row, not `shared`: core/rollup.ts
+ * LINK_COLUMNS, that the rows from `events` do not hold), so a tile can use it as the session instead of regrouping
+ * by session (exact either way).
  */
 function storedAndLive(
   q: StatsQuery,
@@ -192,10 +193,10 @@ function storedAndLive(
   const parts = rangeParts(q, prefix, { days, partial });
   const params: Record<string, SqlParam> = { ...parts.params };
   const stored = `SELECT * FROM ${table} WHERE ${parts.stored}`;
-  const shared = `sid IS NOT NULL AND sid NOT IN (SELECT sid FROM ${SHARED_SESSIONS_TABLE} WHERE site_id = $${prefix}site)`;
+  const alone = `sid IS NOT NULL AND NOT shared`;
   // All of the range rolled up: nothing to read from `events` (even a fully pruned scan of the view costs a plan over
   // every file of the lake).
-  if (all) return { sql: solo ? `SELECT *, ${shared} AS solo FROM (${stored})` : stored, params };
+  if (all) return { sql: solo ? `SELECT *, ${alone} AS solo FROM (${stored})` : stored, params };
   Object.assign(params, parts.restParams);
   const rest = live(parts.rest, parts.cached);
   if (!solo) return { sql: days.length === 0 ? rest : `${stored} UNION ALL ${rest}`, params };
@@ -206,7 +207,7 @@ function storedAndLive(
   if (liveSids !== undefined) {
     return {
       sql:
-        `SELECT *, coalesce(${shared} AND sid NOT IN (${liveSids}), FALSE) AS solo FROM (${stored}) ` +
+        `SELECT *, coalesce(${alone} AND sid NOT IN (${liveSids}), FALSE) AS solo FROM (${stored}) ` +
         `UNION ALL SELECT *, FALSE AS solo FROM (${rest})`,
       params,
     };
@@ -215,10 +216,29 @@ function storedAndLive(
   return {
     sql:
       `WITH ${liveCte} AS MATERIALIZED (${rest}) ` +
-      `SELECT *, coalesce(${shared} AND sid NOT IN (SELECT sid FROM ${liveCte} WHERE sid IS NOT NULL), FALSE) AS solo FROM (${stored}) ` +
+      `SELECT *, coalesce(${alone} AND sid NOT IN (SELECT sid FROM ${liveCte} WHERE sid IS NOT NULL), FALSE) AS solo FROM (${stored}) ` +
       `UNION ALL SELECT *, FALSE AS solo FROM ${liveCte}`,
     params,
   };
+}
+
+/** Bits of visitor bitmaps one statement may hold (32 MiB). */
+const VISITOR_BITMAP_BITS = 32 * 1024 * 1024 * 8;
+
+/**
+ * How a tile counts the distinct visitors of stored session or page-visitor rows in at most `groups` groups: an
+ * aggregate over their visitor numbers (core/rollup.ts visitorBitmapCountSql; apply it to column `vno`) when every
+ * row of the range is stored (rows from `events` have no number) and the groups' bitmaps fit VISITOR_BITMAP_BITS;
+ * else null, and the tile counts distinct `vid` as before.
+ */
+export type VisitorBitmap = (groups: number) => ((column: string) => string) | null;
+
+function visitorBitmap(sql: SqlRunner, q: StatsQuery, covered: Covered): VisitorBitmap {
+  const stats = covered.all ? sql.rollupSiteStats?.(q.site) : undefined;
+  return (groups) =>
+    stats !== undefined && stats.visitors > 0 && groups * stats.visitors <= VISITOR_BITMAP_BITS
+      ? (column) => visitorBitmapCountSql(column, stats.visitors)
+      : null;
 }
 
 /**
@@ -259,7 +279,7 @@ export async function sessionSources(
   sql: SqlRunner,
   q: StatsQuery,
   prefix: string,
-): Promise<{ sessions: Scope; buckets: Scope; prelude: string; partialDays: string } | null> {
+): Promise<{ sessions: Scope; buckets: Scope; prelude: string; partialDays: string; visitors: VisitorBitmap } | null> {
   if (q.filters.length > 0 || sql.rollupDays === undefined) return null;
   // One set of covered days for both (they share the parameters $<prefix>c0... and the rows from `events`).
   const covered = await coveredDays(sql, q, 'rows');
@@ -268,7 +288,7 @@ export async function sessionSources(
     storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.sessions), covered, true, rows.sids),
     storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.buckets), covered),
   ];
-  return { sessions, buckets, prelude: rows.prelude, partialDays: partialDaysSql(prefix, covered.partial) };
+  return { sessions, buckets, prelude: rows.prelude, partialDays: partialDaysSql(prefix, covered.partial), visitors: visitorBitmap(sql, q, covered) };
 }
 
 /**
@@ -289,7 +309,7 @@ export async function sessionRowsAndNames(
   q: StatsQuery,
   prefix: string,
   names: boolean,
-): Promise<{ rows: Scope; names: Scope | null; prelude: string } | null> {
+): Promise<{ rows: Scope; names: Scope | null; prelude: string; visitors: VisitorBitmap } | null> {
   if (sql.rollupDays === undefined || !q.filters.every((f) => (VISITOR_DIMENSIONS as readonly string[]).includes(f.column))) return null;
   const covered = await coveredDays(sql, q, 'rows');
   // Rows alone: computed inline (no prelude for the caller to place); with names: once for both.
@@ -304,6 +324,7 @@ export async function sessionRowsAndNames(
     rows: { sql: `SELECT *, ${f.sql || 'TRUE'} AS m FROM (${rows.sql})`, params: { ...rows.params, ...f.params } },
     names: named,
     prelude: shared?.prelude ?? '',
+    visitors: visitorBitmap(sql, q, covered),
   };
 }
 
@@ -316,7 +337,7 @@ export async function pageSources(
   sql: SqlRunner,
   q: StatsQuery,
   prefix: string,
-): Promise<{ pages: Scope; visitors: Scope; scrolls: Scope; sessions: Scope; prelude: string } | null> {
+): Promise<{ pages: Scope; visitors: Scope; scrolls: Scope; sessions: Scope; prelude: string; bitmap: VisitorBitmap } | null> {
   if (q.filters.length > 0 || sql.rollupDays === undefined) return null;
   const covered = await coveredDays(sql, q, 'rows');
   const rows = sharedRows(q, prefix, covered, 'rows');
@@ -326,7 +347,7 @@ export async function pageSources(
     storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.pageScrolls), covered, true, rows.sids),
     storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.sessions), covered, true, rows.sids),
   ];
-  return { pages, visitors, scrolls, sessions, prelude: rows.prelude };
+  return { pages, visitors, scrolls, sessions, prelude: rows.prelude, bitmap: visitorBitmap(sql, q, covered) };
 }
 
 /**

@@ -59,16 +59,26 @@ const endsSql = (sessions: string) => `
 
 /**
  * The same answer without filters from the per-day tables (../rollup.ts pageSources): views and engaged time are
- * sums of per-day ones; visitors are distinct over the (page hash, visitor) pairs of the top pages; the depth is
+ * sums of per-day ones; visitors are distinct over the (page hash, visitor) pairs of the top pages (by visitor
+ * number, `bitmap`, when all rows are stored); the depth is
  * averaged over (page, session) pairs, a `solo` scroll row being its pair already.
  */
-const fastSql = (t: { pages: string; visitors: string; scrolls: string; sessions: string; prelude: string }) => `
+interface FastTables {
+  readonly pages: string;
+  readonly visitors: string;
+  readonly scrolls: string;
+  readonly sessions: string;
+  readonly prelude: string;
+  readonly bitmap: ((column: string) => string) | null;
+}
+
+const fastSql = (t: FastTables) => `
 WITH ${t.prelude} pg AS (
   SELECT ${pageKeySql()} AS page, sum(views)::BIGINT AS views, sum(engaged_ms)::DOUBLE AS engaged_ms
   FROM (${t.pages}) GROUP BY 1
 ),
 views AS (SELECT page, views, engaged_ms, ${pageHashSql('page')} AS ph FROM pg WHERE views > 0 ORDER BY views DESC, page LIMIT $limit),
-vis AS (SELECT ph, count(DISTINCT vid) AS visitors FROM (${t.visitors}) WHERE ph IN (SELECT ph FROM views) GROUP BY ph),
+vis AS (SELECT ph, ${t.bitmap ? t.bitmap('vno') : 'count(DISTINCT vid)'} AS visitors FROM (${t.visitors}) WHERE ph IN (SELECT ph FROM views) GROUP BY ph),
 sc AS MATERIALIZED (SELECT ph, sid, depth, solo FROM (${t.scrolls}) WHERE ph IN (SELECT ph FROM views)),
 depths AS (
   SELECT ph, avg(depth)::DOUBLE AS avg_depth
@@ -98,7 +108,10 @@ export async function pages(sql: SqlRunner, q: StatsQuery) {
   const fast = await pageSources(sql, q, 'g_');
   let result;
   if (fast !== null) {
-    const tables = { pages: fast.pages.sql, visitors: fast.visitors.sql, scrolls: fast.scrolls.sql, sessions: fast.sessions.sql, prelude: fast.prelude };
+    const tables: FastTables = {
+      ...{ pages: fast.pages.sql, visitors: fast.visitors.sql, scrolls: fast.scrolls.sql, sessions: fast.sessions.sql, prelude: fast.prelude },
+      bitmap: fast.bitmap(q.limit), // groups: the top pages
+    };
     result = await sql.queryInternal(
       fastSql(tables),
       mergeParams(fast.pages.params, fast.visitors.params, fast.scrolls.params, fast.sessions.params, { limit: q.limit }),
