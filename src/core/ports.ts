@@ -177,7 +177,8 @@ export interface SqlRunner {
    * With rollupDays: what the rollup holds of a site (undefined: nothing). `visitors`: the highest visitor number
    * (core/rollup.ts VISITOR_NUMBERS_TABLE), the bitmap size of a distinct-visitor count over stored rows; a statement
    * that read it counts no visitor numbered later, and rollupGeneration moves when one is. `sourceValues`: distinct
-   * source values (hashes) of all stored days, a bound on the groups of the sources tile.
+   * source values (hashes) of all stored days, a bound on the groups of the sources tile; `audienceValues`: the same
+   * for the audience tile's dimensions (the sum of each one's distinct values, NULL included).
    */
   rollupSiteStats?(site: string): RollupSiteStats | undefined;
   /**
@@ -200,6 +201,7 @@ export interface SqlRunner {
 export interface RollupSiteStats {
   readonly visitors: number;
   readonly sourceValues: number;
+  readonly audienceValues: number;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Logger } from '../core/ports.js';
+import type { Logger, RollupSiteStats } from '../core/ports.js';
 import {
   BASE_TABLES,
   DERIVED_TABLES,
@@ -70,16 +70,22 @@ export async function withSessionLinks(conn: DuckDBConnection, day: string, repl
   await conn.run(`DROP TABLE rollup_shared`);
 }
 
-/** Per site: the highest visitor number and the distinct source values (hashes) the rollup holds (SqlRunner.rollupSiteStats). */
-export async function readSiteStats(conn: DuckDBConnection): Promise<Map<string, { visitors: number; sourceValues: number }>> {
+/**
+ * SqlRunner.rollupSiteStats of every site: the highest visitor number, the distinct source values (hashes) and the
+ * distinct values of the audience tile's dimensions (each one's, NULL counted as a value) the rollup holds.
+ */
+export async function readSiteStats(conn: DuckDBConnection): Promise<Map<string, RollupSiteStats>> {
+  const distinct = (e: string) => `count(DISTINCT ${e}) + max(CASE WHEN ${e} IS NULL THEN 1 ELSE 0 END)`;
+  const audience = [...['device_type', 'browser', 'os', 'country', 'language'].map(distinct), distinct('{w: screen_w, h: screen_h}')].join(' + ');
   const rows = (
     await conn.runAndReadAll(
-      `SELECT site_id, max(n)::BIGINT, max(k)::BIGINT FROM (` +
-        `SELECT site_id, max(vno) AS n, 0 AS k FROM ${VISITOR_NUMBERS_TABLE} GROUP BY site_id ` +
-        `UNION ALL SELECT site_id, 0, count(DISTINCT h) FROM ${SOURCE_NAMES_TABLE} GROUP BY site_id) GROUP BY site_id`,
+      `SELECT site_id, max(n)::BIGINT, max(k)::BIGINT, max(a)::BIGINT FROM (` +
+        `SELECT site_id, max(vno) AS n, 0 AS k, 0 AS a FROM ${VISITOR_NUMBERS_TABLE} GROUP BY site_id ` +
+        `UNION ALL SELECT site_id, 0, count(DISTINCT h), 0 FROM ${SOURCE_NAMES_TABLE} GROUP BY site_id ` +
+        `UNION ALL SELECT site_id, 0, 0, ${audience} FROM ${SESSIONS_TABLE} GROUP BY site_id) GROUP BY site_id`,
     )
   ).getRows();
-  return new Map(rows.map(([site, n, k]) => [String(site), { visitors: Number(n), sourceValues: Number(k) }]));
+  return new Map(rows.map(([site, n, k, a]) => [String(site), { visitors: Number(n), sourceValues: Number(k), audienceValues: Number(a) }]));
 }
 
 /** Attaches the rollup database as `rollup` (sandbox.ts calls it before it locks the configuration). */

@@ -153,7 +153,8 @@ test('visitors get numbers per site, kept through rebuilds; the rows carry them 
     assert.equal(first.length, 3);
     assert.ok(first.includes('other:w1=1'), first.join());
     assert.deepEqual(first.filter((x) => x.startsWith('s:')).map((x) => x.slice(-1)).sort(), ['1', '2']);
-    assert.deepEqual(engine.rollupSiteStats!('s'), { visitors: 2, sourceValues: 1 });
+    // No source and no device values (NULL, one value each), language 'en', the screen (NULL, NULL).
+    assert.deepEqual(engine.rollupSiteStats!('s'), { visitors: 2, sourceValues: 1, audienceValues: 6 });
     assert.equal(engine.rollupSiteStats!('nope'), undefined);
     // The 26th gets a new visitor: the numbers so far stay, v3 gets the next one, and the generation moves.
     const before = engine.rollup!.generation();

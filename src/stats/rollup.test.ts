@@ -8,7 +8,7 @@ import { NAMED_QUERIES } from './queries/index.js';
 import { generateDataset } from './testkit.js';
 import { DayPartials } from './partials.js';
 import { runConsistent, sessionSources } from './rollup.js';
-import type { SqlRunner } from '../core/ports.js';
+import type { RollupSiteStats, SqlRunner } from '../core/ports.js';
 
 /**
  * The rollup (src/core/rollup.ts) must change nothing but the speed: every tile answers the same from an engine
@@ -150,6 +150,32 @@ test('every tile answers the same with and without the rollup', async () => {
     }
   }
   assert.equal(compared, Object.keys(TILES).length * RANGES.length * FILTERS.length);
+});
+
+test('closed ranges count visitors by their numbers; bitmaps that would not fit fall back to distinct ids', async () => {
+  const params = new URLSearchParams('site=shop&from=2026-11-21&to=2026-11-24&limit=50');
+  const q = parseStatsQuery(params, NOW);
+  /** rolled's engine, its statements recorded, with the site stats `stats` makes of the real ones. */
+  const runner = (stats: (real: RollupSiteStats | undefined) => RollupSiteStats | undefined) => {
+    const statements: string[] = [];
+    const engine = rolled.engine;
+    const sql: SqlRunner = Object.assign(Object.create(engine) as SqlRunner, {
+      rollupSiteStats: (site: string) => stats(engine.rollupSiteStats!(site)),
+      queryInternal: (text: string, p: never, o: never) => (statements.push(text), engine.queryInternal(text, p, o)),
+    });
+    return { sql, statements };
+  };
+  for (const tile of ['overview', 'pages', 'sources', 'audience']) {
+    const named = NAMED_QUERIES.find((n) => n.name === tile)!;
+    const expected = await named.run(plain.engine, q, params, { partials: null });
+    const numbered = runner((real) => real);
+    assert.deepEqual(await named.run(numbered.sql, q, params, { partials: null }), expected, tile);
+    assert.match(numbered.statements.join('\n'), /bitstring_agg/, `${tile} counts by visitor numbers`);
+    // 2^31 visitors: a bitmap of 256 MiB per group, over the budget.
+    const huge = runner((real) => real && { ...real, visitors: 2 ** 31 - 1 });
+    assert.deepEqual(await named.run(huge.sql, q, params, { partials: null }), expected, `${tile}, too many visitors`);
+    assert.doesNotMatch(huge.statements.join('\n'), /bitstring_agg/, `${tile} counts distinct ids`);
+  }
 });
 
 test('/api/sites answers the same with and without the rollup', async () => {

@@ -296,8 +296,9 @@ export async function sessionSources(
  * (core/rollup.ts VISITOR_DIMENSIONS: device, browser, OS, country), so a row's events all match or none does; else
  * null. They hold no hour, so they serve daily trends only.
  */
-export async function sessionRowsMatching(sql: SqlRunner, q: StatsQuery, prefix: string): Promise<Scope | null> {
-  return (await sessionRowsAndNames(sql, q, prefix, false))?.rows ?? null;
+export async function sessionRowsMatching(sql: SqlRunner, q: StatsQuery, prefix: string): Promise<(Scope & { visitors: VisitorBitmap }) | null> {
+  const found = await sessionRowsAndNames(sql, q, prefix, false);
+  return found === null ? null : { ...found.rows, visitors: found.visitors };
 }
 
 /**

@@ -45,9 +45,26 @@ SELECT dim, coalesce(value_raw, '(none)') AS value, visitors FROM g
 QUALIFY row_number() OVER (PARTITION BY dim ORDER BY visitors DESC, value) <= $limit
 ORDER BY dim, visitors DESC, value`;
 
+/**
+ * With visitor numbers (every row a stored session row: ../rollup.ts VisitorBitmap): the distinct (number,
+ * dimensions) rows, then per table its values' visitors as bitmap bits (63 -> 46 ms on the bench lake).
+ */
+const numberedSql = (rows: string, bitmap: (column: string) => string) => `
+WITH ev AS MATERIALIZED (SELECT DISTINCT vno, device_type, browser, os, country, language, screen_w, screen_h FROM (${rows}) WHERE m),
+g AS (
+  ${TABLES.map((t, i) => `SELECT ${i} AS dim, ${AUDIENCE_DIMENSIONS[t]} AS value_raw, ${bitmap('vno')} AS visitors FROM ev GROUP BY ALL`).join('\n  UNION ALL ')}
+)
+SELECT dim, coalesce(value_raw, '(none)') AS value, visitors FROM g
+QUALIFY row_number() OVER (PARTITION BY dim ORDER BY visitors DESC, value) <= $limit
+ORDER BY dim, visitors DESC, value`;
+
 export async function audience(sql: SqlRunner, q: StatsQuery) {
-  const rows = (await sessionRowsMatching(sql, q, 's_')) ?? (await rollupRows(sql, q));
-  const result = await sql.queryInternal(audienceSql(rows.sql), mergeParams(rows.params, { limit: q.limit }));
+  const bySession = await sessionRowsMatching(sql, q, 's_');
+  // Groups: at most every value of these dimensions the rollup holds.
+  const bitmap = bySession?.visitors(sql.rollupSiteStats?.(q.site)?.audienceValues ?? Infinity) ?? null;
+  const rows = bySession ?? (await rollupRows(sql, q));
+  const statement = bitmap === null ? audienceSql(rows.sql) : numberedSql(rows.sql, bitmap);
+  const result = await sql.queryInternal(statement, mergeParams(rows.params, { limit: q.limit }));
   const out = Object.fromEntries(TABLES.map((t) => [t, [] as { value: string; visitors: number }[]]));
   for (const r of result.rows) {
     const table = TABLES[num(r.dim)];
