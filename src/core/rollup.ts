@@ -194,6 +194,18 @@ const LINK_COLUMNS = 'FALSE AS shared, NULL::INTEGER AS vno';
 export const VISITOR_NUMBERS_TABLE = 'rollup.visitor_numbers';
 
 /**
+ * Per site, the distinct values of the audience tile's dimensions the stored rows ever held, as hashes (h) of the
+ * dimension and its value (the screen as one value of width and height): their count bounds the groups of that
+ * tile's visitor bitmaps (SqlRunner.rollupSiteStats). Only grows while the rollup lives.
+ */
+export const AUDIENCE_VALUES_TABLE = 'rollup.audience_values';
+const AUDIENCE_KEYS = [...VISITOR_DIMENSIONS.filter((d) => !d.startsWith('screen_')).map((d) => [d]), ['screen_w', 'screen_h']];
+/** `h` of AUDIENCE_VALUES_TABLE, one row per dimension of each row of `rows` (session rows). */
+export function audienceValuesSql(rows: string): string {
+  return `SELECT DISTINCT site_id, unnest([${AUDIENCE_KEYS.map((cols, i) => `hash(${i}, ${cols.join(', ')})`).join(', ')}]) AS h FROM (${rows})`;
+}
+
+/**
  * The number of distinct visitors of a group's rows from their numbers `column` (1..max; larger ones, stored after
  * `max` was read, are not counted: the caller then runs again, see SqlRunner.rollupSiteStats), as BIGINT. Each group
  * holds a bitmap of `max` bits.

@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger, RollupSiteStats } from '../core/ports.js';
 import {
+  AUDIENCE_VALUES_TABLE,
   BASE_TABLES,
   DERIVED_TABLES,
   type DerivedTable,
@@ -13,6 +14,7 @@ import {
   SESSIONS_TABLE,
   SOURCE_NAMES_TABLE,
   VISITOR_NUMBERS_TABLE,
+  audienceValuesSql,
   interactionsSelectSql,
   rollupSelectSql,
 } from '../core/rollup.js';
@@ -34,7 +36,7 @@ export const TABLES = [ROLLUP_TABLE, INTERACTIONS_TABLE, ...DERIVED.map((d) => d
  * - `shared`: the sessions the day had or has are the only ones whose row count can change, so only their rows
  *   (in SESSIONS_TABLE and PAGE_SCROLLS_TABLE, of any day) are counted again;
  * - `vno`: the day's visitors without a number get the next ones of their site (VISITOR_NUMBERS_TABLE), and the day's
- *   rows get their visitors' numbers.
+ *   rows get their visitors' numbers; the day's audience values not seen before join AUDIENCE_VALUES_TABLE.
  * Runs inside the caller's transaction.
  */
 export async function withSessionLinks(conn: DuckDBConnection, day: string, replace: () => Promise<void>): Promise<void> {
@@ -66,23 +68,25 @@ export async function withSessionLinks(conn: DuckDBConnection, day: string, repl
         `WHERE t.dt = ${d} AND t.site_id = n.site_id AND t.vid = n.vid`,
     );
   }
+  await conn.run(
+    `INSERT INTO ${AUDIENCE_VALUES_TABLE} SELECT * FROM (${audienceValuesSql(`SELECT * FROM ${SESSIONS_TABLE} WHERE dt = ${d}`)}) ` +
+      `ANTI JOIN ${AUDIENCE_VALUES_TABLE} USING (site_id, h)`,
+  );
   await conn.run(`DROP TABLE rollup_touched`);
   await conn.run(`DROP TABLE rollup_shared`);
 }
 
 /**
  * SqlRunner.rollupSiteStats of every site: the highest visitor number, the distinct source values (hashes) and the
- * distinct values of the audience tile's dimensions (each one's, NULL counted as a value) the rollup holds.
+ * distinct values of the audience tile's dimensions the rollup holds (small tables: no scan of the session rows).
  */
 export async function readSiteStats(conn: DuckDBConnection): Promise<Map<string, RollupSiteStats>> {
-  const distinct = (e: string) => `count(DISTINCT ${e}) + max(CASE WHEN ${e} IS NULL THEN 1 ELSE 0 END)`;
-  const audience = [...['device_type', 'browser', 'os', 'country', 'language'].map(distinct), distinct('{w: screen_w, h: screen_h}')].join(' + ');
   const rows = (
     await conn.runAndReadAll(
       `SELECT site_id, max(n)::BIGINT, max(k)::BIGINT, max(a)::BIGINT FROM (` +
         `SELECT site_id, max(vno) AS n, 0 AS k, 0 AS a FROM ${VISITOR_NUMBERS_TABLE} GROUP BY site_id ` +
         `UNION ALL SELECT site_id, 0, count(DISTINCT h), 0 FROM ${SOURCE_NAMES_TABLE} GROUP BY site_id ` +
-        `UNION ALL SELECT site_id, 0, 0, ${audience} FROM ${SESSIONS_TABLE} GROUP BY site_id) GROUP BY site_id`,
+        `UNION ALL SELECT site_id, 0, 0, count(*) FROM ${AUDIENCE_VALUES_TABLE} GROUP BY site_id) GROUP BY site_id`,
     )
   ).getRows();
   return new Map(rows.map(([site, n, k, a]) => [String(site), { visitors: Number(n), sourceValues: Number(k), audienceValues: Number(a) }]));
@@ -128,5 +132,6 @@ export async function prepareRollupTables(conn: DuckDBConnection): Promise<void>
   await create(INTERACTIONS_TABLE, interactionsSelectSql('FALSE'));
   for (const d of DERIVED) await create(d.table, d.select(none(BASE_TABLES[d.from].table)));
   await create(VISITOR_NUMBERS_TABLE, `SELECT site_id, vid, 0::INTEGER AS vno FROM ${SESSIONS_TABLE} WHERE FALSE`);
+  await create(AUDIENCE_VALUES_TABLE, `${audienceValuesSql(`SELECT * FROM ${SESSIONS_TABLE}`)} WHERE FALSE`);
 }
 

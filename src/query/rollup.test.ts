@@ -158,10 +158,10 @@ test('visitors get numbers per site, kept through rebuilds; the rows carry them 
     assert.equal(engine.rollupSiteStats!('nope'), undefined);
     // The 26th gets a new visitor: the numbers so far stay, v3 gets the next one, and the generation moves.
     const before = engine.rollup!.generation();
-    fx.snapshots.snapshot = { generation: 3, checkpoint: null, files: [...Object.values(fx.files), extra, await fx.lake.writeFile([pv('b1', '2026-11-26T10:00:00.000Z', 'v3')])] };
+    fx.snapshots.snapshot = { generation: 3, checkpoint: null, files: [...Object.values(fx.files), extra, await fx.lake.writeFile([{ ...pv('b1', '2026-11-26T10:00:00.000Z', 'v3'), device_type: 'tablet' }])] };
     await engine.rollup!.catchUp();
     assert.deepEqual(await numbers(), [...first, 's:v3=3'], 'ordered by site and number');
-    assert.equal(engine.rollupSiteStats!('s')!.visitors, 3);
+    assert.deepEqual(engine.rollupSiteStats!('s'), { visitors: 3, sourceValues: 1, audienceValues: 7 }, 'one more device type');
     assert.ok(engine.rollup!.generation() > before, "the keeper's generation moved");
   } finally {
     await engine.close();
