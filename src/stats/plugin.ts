@@ -9,7 +9,7 @@ import { parseStatsQuery, toSearchParams, type NamedQuery, type StatsQuery } fro
 import { NAMED_QUERIES } from './queries/index.js';
 import { ResultCache } from './cache.js';
 import { DayPartials } from './partials.js';
-import { runConsistent } from './rollup.js';
+import { runConsistent } from './consistent.js';
 
 /**
  * The dashboard query API: one `GET` route per named query (queries/index.ts). The plugin parses the common

@@ -7,7 +7,8 @@ import { parseStatsQuery } from './params.js';
 import { NAMED_QUERIES } from './queries/index.js';
 import { generateDataset } from './testkit.js';
 import { DayPartials } from './partials.js';
-import { runConsistent, sessionSources } from './rollup.js';
+import { runConsistent } from './consistent.js';
+import { sessionSources } from './rollup.js';
 import type { RollupSiteStats, SqlRunner } from '../core/ports.js';
 
 /**
