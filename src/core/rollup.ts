@@ -18,7 +18,7 @@
  */
 
 /** Bump when the rollup's columns or their meaning change: stored rollups of another version are rebuilt. */
-export const ROLLUP_VERSION = 7;
+export const ROLLUP_VERSION = 8;
 
 /** The attached database and table the query stage keeps the rollup in. */
 export const ROLLUP_TABLE = 'rollup.page_sessions';
@@ -134,6 +134,23 @@ export function interactionsSelectSql(where: string, source = 'events'): string 
  */
 export const SESSIONS_TABLE = 'rollup.sessions';
 export const BUCKETS_TABLE = 'rollup.buckets';
+
+/**
+ * Per (site, day, VISITOR_DIMENSIONS) the sums over that day's SESSIONS_TABLE rows with a session, each taken as a
+ * whole session: sessions (rows), bounces (pv = 1 and no interaction), dur_ms (t_max - t_min) and pv. A range of
+ * stored days then has the overview's session totals without reading every session row: these sums, minus the same
+ * sums over its `shared` rows, plus those sessions regrouped (src/stats/queries/overview.ts). About one row per
+ * hundred session rows.
+ */
+export const SESSION_TOTALS_TABLE = 'rollup.session_totals';
+
+export function sessionTotalsFromRowsSql(rows: string): string {
+  return (
+    `SELECT site_id, dt, ${VISITOR_DIMENSIONS.join(', ')}, count(*)::INTEGER AS sessions, ` +
+    `count_if(pv = 1 AND active = 0)::INTEGER AS bounces, sum(epoch_ms(t_max) - epoch_ms(t_min))::BIGINT AS dur_ms, sum(pv)::BIGINT AS pv ` +
+    `FROM (${sessionsFromRowsSql(rows)}) WHERE sid IS NOT NULL GROUP BY site_id, dt, ${VISITOR_DIMENSIONS.join(', ')}`
+  );
+}
 
 export function sessionsFromRowsSql(rows: string): string {
   // Entry values: those of the row with the first page view (rows are per page and dimensions, so exact), as
@@ -322,6 +339,7 @@ export interface DerivedTable {
 
 export const DERIVED_TABLES = {
   sessions: { table: SESSIONS_TABLE, from: 'rows', select: sessionsFromRowsSql, order: 'site_id' },
+  sessionTotals: { table: SESSION_TOTALS_TABLE, from: 'rows', select: sessionTotalsFromRowsSql, order: 'site_id' },
   buckets: { table: BUCKETS_TABLE, from: 'rows', select: bucketsFromRowsSql, order: 'site_id, hour', ofPartialDay: 'hour >= 0' },
   sourceNames: { table: SOURCE_NAMES_TABLE, from: 'rows', select: sourceNamesFromRowsSql, order: 'site_id' },
   pages: { table: PAGES_TABLE, from: 'rows', select: pagesFromRowsSql, order: 'site_id' },

@@ -270,8 +270,9 @@ export async function interactionEvents(sql: SqlRunner, q: StatsQuery, prefix = 
 
 /**
  * For the overview without filters: the per-(day, session) rows and the trend buckets (core/rollup.ts SESSIONS_TABLE,
- * BUCKETS_TABLE) of q's site and range, stored for the covered days and derived from `events` for the rest. Null
- * when there are filters or no rollup (the overview then reads rollupRows()). The buckets lack the per-day row
+ * BUCKETS_TABLE) of q's site and range, stored for the covered days and derived from `events` for the rest, and when
+ * every day is stored their per-day totals (SESSION_TOTALS_TABLE; else null). Null when there are filters or no
+ * rollup (the overview then reads rollupRows()). The buckets lack the per-day row
  * (hour -1) of the days `partialDays` selects (an expression over dt, bound by the sessions' parameters): the
  * caller computes it from the session rows.
  */
@@ -279,7 +280,7 @@ export async function sessionSources(
   sql: SqlRunner,
   q: StatsQuery,
   prefix: string,
-): Promise<{ sessions: Scope; buckets: Scope; prelude: string; partialDays: string; visitors: VisitorBitmap } | null> {
+): Promise<{ sessions: Scope; buckets: Scope; totals: Scope | null; prelude: string; partialDays: string; visitors: VisitorBitmap } | null> {
   if (q.filters.length > 0 || sql.rollupDays === undefined) return null;
   // One set of covered days for both (they share the parameters $<prefix>c0... and the rows from `events`).
   const covered = await coveredDays(sql, q, 'rows');
@@ -288,7 +289,9 @@ export async function sessionSources(
     storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.sessions), covered, true, rows.sids),
     storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.buckets), covered),
   ];
-  return { sessions, buckets, prelude: rows.prelude, partialDays: partialDaysSql(prefix, covered.partial), visitors: visitorBitmap(sql, q, covered) };
+  // Every day stored: the per-day session totals too (their parameters are the sessions').
+  const totals = covered.all ? storedAndLive(q, prefix, DERIVED_TABLES.sessionTotals.table, () => 'unused', covered) : null;
+  return { sessions, buckets, totals, prelude: rows.prelude, partialDays: partialDaysSql(prefix, covered.partial), visitors: visitorBitmap(sql, q, covered) };
 }
 
 /**

@@ -124,6 +124,40 @@ UNION ALL
 SELECT 'trend', cur, ${bucket === 'hour' ? 'CAST(epoch(dt) AS BIGINT) + hour * 3600' : 'CAST(epoch(dt) AS BIGINT)'}, visitors, page_views, sessions, NULL, NULL, NULL
 FROM bk WHERE ${bucket === 'hour' ? 'hour >= 0' : 'hour = -1'}`;
 
+/**
+ * The unfiltered answer when every day of both periods is stored: the session totals are the per-day sums
+ * (core/rollup.ts SESSION_TOTALS_TABLE, each row taken as a whole session), minus the same sums over the `shared` rows,
+ * plus those sessions regrouped; visitors are a bitmap of their numbers (`bitmap`); the trend is the stored buckets.
+ * Reads the session rows' visitor number and page views, and the few shared rows, instead of every session's times.
+ */
+const storedTotalsSql = (sessions: [string, string], totals: [string, string], buckets: [string, string], bucket: 'hour' | 'day', bitmap: (c: string) => string) => `
+WITH ses AS (
+  SELECT vno, pv, shared, sid, active, t_min, t_max, TRUE AS cur FROM (${sessions[0]})
+  UNION ALL SELECT vno, pv, shared, sid, active, t_min, t_max, FALSE AS cur FROM (${sessions[1]})
+),
+sh AS MATERIALIZED (SELECT cur, sid, pv, active, epoch_ms(t_min) AS t0, epoch_ms(t_max) AS t1 FROM ses WHERE shared AND sid IS NOT NULL),
+parts AS (
+  SELECT TRUE AS cur, sessions, bounces, dur_ms, pv FROM (${totals[0]})
+  UNION ALL SELECT FALSE, sessions, bounces, dur_ms, pv FROM (${totals[1]})
+  UNION ALL SELECT cur, -1, -(pv = 1 AND active = 0)::INTEGER, -(t1 - t0), -pv FROM sh
+  UNION ALL SELECT cur, 1, (sum(pv) = 1 AND sum(active) = 0)::INTEGER, max(t1) - min(t0), sum(pv) FROM sh GROUP BY cur, sid
+),
+s AS (
+  SELECT cur, sum(sessions)::BIGINT AS sessions, sum(bounces)::BIGINT AS bounces,
+    CASE WHEN sum(sessions) = 0 THEN NULL ELSE sum(dur_ms)::DOUBLE / sum(sessions) END AS avg_dur_ms, sum(pv)::BIGINT AS session_pv
+  FROM parts GROUP BY cur
+),
+v AS (SELECT cur, ${bitmap('vno')} AS visitors, sum(pv)::BIGINT AS page_views FROM ses GROUP BY cur),
+bk AS (
+  SELECT dt, hour, visitors, sessions, page_views, TRUE AS cur FROM (${buckets[0]})
+  UNION ALL SELECT dt, hour, visitors, sessions, page_views, FALSE AS cur FROM (${buckets[1]})
+)
+SELECT 'total' AS kind, v.cur, NULL::BIGINT AS b, v.visitors, v.page_views, s.sessions, s.bounces, s.avg_dur_ms, s.session_pv
+FROM v LEFT JOIN s ON s.cur = v.cur
+UNION ALL
+SELECT 'trend', cur, ${bucket === 'hour' ? 'CAST(epoch(dt) AS BIGINT) + hour * 3600' : 'CAST(epoch(dt) AS BIGINT)'}, visitors, page_views, sessions, NULL, NULL, NULL
+FROM bk WHERE ${bucket === 'hour' ? 'hour >= 0' : 'hour = -1'}`;
+
 function emptyTotals(): OverviewTotals {
   return { visitors: 0, sessions: 0, page_views: 0, bounce_rate: 0, avg_session_seconds: 0, views_per_session: 0 };
 }
@@ -133,7 +167,15 @@ export async function overview(sql: SqlRunner, q: StatsQuery) {
   const bucket = bucketOf(q);
   const [fastCur, fastPrev] = await Promise.all([sessionSources(sql, q, 'c_'), sessionSources(sql, prev, 'p_')]);
   let result;
-  if (fastCur !== null && fastPrev !== null) {
+  // Both periods in one aggregate: the bitmap only if each period's rows are all stored.
+  const bitmap = fastCur !== null && fastPrev !== null && fastPrev.visitors(2) !== null ? fastCur.visitors(2) : null;
+  if (fastCur?.totals && fastPrev?.totals && bitmap !== null) {
+    result = await sql.queryInternal(
+      storedTotalsSql([fastCur.sessions.sql, fastPrev.sessions.sql], [fastCur.totals.sql, fastPrev.totals.sql], [fastCur.buckets.sql, fastPrev.buckets.sql], bucket, bitmap),
+      mergeParams(fastCur.sessions.params, fastCur.buckets.params, fastPrev.sessions.params, fastPrev.buckets.params),
+      { maxRows: 100_000 },
+    );
+  } else if (fastCur !== null && fastPrev !== null) {
     result = await sql.queryInternal(
       unfilteredSql(
         [fastCur.sessions.sql, fastPrev.sessions.sql],
@@ -141,8 +183,7 @@ export async function overview(sql: SqlRunner, q: StatsQuery) {
         [fastCur.partialDays, fastPrev.partialDays],
         bucket,
         fastCur.prelude + fastPrev.prelude,
-        // Both periods in one aggregate: the bitmap only if each period's rows are all stored.
-        fastPrev.visitors(2) !== null ? fastCur.visitors(2) : null,
+        bitmap,
       ),
       mergeParams(fastCur.sessions.params, fastCur.buckets.params, fastPrev.sessions.params, fastPrev.buckets.params),
       { maxRows: 100_000 },
