@@ -154,8 +154,6 @@ test('every tile answers the same with and without the rollup', async () => {
 });
 
 test('closed ranges count visitors by their numbers; bitmaps that would not fit fall back to distinct ids', async () => {
-  const params = new URLSearchParams('site=shop&from=2026-11-21&to=2026-11-24&limit=50');
-  const q = parseStatsQuery(params, NOW);
   /** rolled's engine, its statements recorded, with the site stats `stats` makes of the real ones. */
   const runner = (stats: (real: RollupSiteStats | undefined) => RollupSiteStats | undefined) => {
     const statements: string[] = [];
@@ -166,7 +164,9 @@ test('closed ranges count visitors by their numbers; bitmaps that would not fit 
     });
     return { sql, statements };
   };
-  for (const tile of ['overview', 'pages', 'sources', 'audience']) {
+  for (const [tile, filter] of [['overview', ''], ['overview', '&filter=country:DE'], ['pages', ''], ['sources', ''], ['audience', ''], ['audience', '&filter=device:mobile']] as const) {
+    const params = new URLSearchParams(`site=shop&from=2026-11-21&to=2026-11-24&limit=50${filter}`);
+    const q = parseStatsQuery(params, NOW);
     const named = NAMED_QUERIES.find((n) => n.name === tile)!;
     const expected = await named.run(plain.engine, q, params, { partials: null });
     const numbered = runner((real) => real);

@@ -297,11 +297,16 @@ export async function sessionSources(
 /**
  * The per-(day, session) rows with the filter match flag `m`, when every filter is on a column they keep
  * (core/rollup.ts VISITOR_DIMENSIONS: device, browser, OS, country), so a row's events all match or none does; else
- * null. They hold no hour, so they serve daily trends only.
+ * null. They hold no hour, so they serve daily trends only. When every day is stored, also their per-day totals
+ * (SESSION_TOTALS_TABLE) with `m`.
  */
-export async function sessionRowsMatching(sql: SqlRunner, q: StatsQuery, prefix: string): Promise<(Scope & { visitors: VisitorBitmap }) | null> {
+export async function sessionRowsMatching(
+  sql: SqlRunner,
+  q: StatsQuery,
+  prefix: string,
+): Promise<(Scope & { totals: Scope | null; visitors: VisitorBitmap }) | null> {
   const found = await sessionRowsAndNames(sql, q, prefix, false);
-  return found === null ? null : { ...found.rows, visitors: found.visitors };
+  return found === null ? null : { ...found.rows, totals: found.totals, visitors: found.visitors };
 }
 
 /**
@@ -313,7 +318,7 @@ export async function sessionRowsAndNames(
   q: StatsQuery,
   prefix: string,
   names: boolean,
-): Promise<{ rows: Scope; names: Scope | null; prelude: string; visitors: VisitorBitmap } | null> {
+): Promise<{ rows: Scope; names: Scope | null; totals: Scope | null; prelude: string; visitors: VisitorBitmap } | null> {
   if (sql.rollupDays === undefined || !q.filters.every((f) => (VISITOR_DIMENSIONS as readonly string[]).includes(f.column))) return null;
   const covered = await coveredDays(sql, q, 'rows');
   // Rows alone: computed inline (no prelude for the caller to place); with names: once for both.
@@ -324,9 +329,12 @@ export async function sessionRowsAndNames(
     names ? storedAndLive(q, prefix, ...args(DERIVED_TABLES.sourceNames), covered) : null,
   ];
   const f = filterSql(q.filters, undefined, `${prefix}f`);
+  const totals = covered.all ? storedAndLive(q, prefix, DERIVED_TABLES.sessionTotals.table, () => 'unused', covered) : null;
   return {
     rows: { sql: `SELECT *, ${f.sql || 'TRUE'} AS m FROM (${rows.sql})`, params: { ...rows.params, ...f.params } },
     names: named,
+    // Every day stored: their per-day session totals, with `m` too (they keep the same dimensions).
+    totals: totals && { sql: `SELECT *, ${f.sql || 'TRUE'} AS m FROM (${totals.sql})`, params: { ...totals.params, ...f.params } },
     prelude: shared?.prelude ?? '',
     visitors: visitorBitmap(sql, q, covered),
   };

@@ -158,6 +158,47 @@ UNION ALL
 SELECT 'trend', cur, ${bucket === 'hour' ? 'CAST(epoch(dt) AS BIGINT) + hour * 3600' : 'CAST(epoch(dt) AS BIGINT)'}, visitors, page_views, sessions, NULL, NULL, NULL
 FROM bk WHERE ${bucket === 'hour' ? 'hour >= 0' : 'hour = -1'}`;
 
+/**
+ * storedTotalsSql with filters on visitor dimensions (every row has `m`) and a daily trend: the sessions with a
+ * matching row, as the per-day sums of matching rows, minus the matching `shared` rows, plus the shared sessions with a
+ * matching row regrouped (all their rows, as overviewSql does); per day the same for the sessions, and the visitors and
+ * page views of the matching rows.
+ */
+const matchingTotalsSql = (sessions: [string, string], totals: [string, string], bitmap: (c: string) => string) => `
+WITH ses AS (
+  SELECT dt, vno, pv, shared, sid, active, t_min, t_max, m, TRUE AS cur FROM (${sessions[0]})
+  UNION ALL SELECT dt, vno, pv, shared, sid, active, t_min, t_max, m, FALSE AS cur FROM (${sessions[1]})
+),
+sh AS MATERIALIZED (SELECT cur, dt, sid, pv, active, epoch_ms(t_min) AS t0, epoch_ms(t_max) AS t1, m FROM ses WHERE shared AND sid IS NOT NULL),
+tot AS (
+  SELECT TRUE AS cur, dt, sessions, bounces, dur_ms, pv FROM (${totals[0]}) WHERE m
+  UNION ALL SELECT FALSE, dt, sessions, bounces, dur_ms, pv FROM (${totals[1]}) WHERE m
+),
+parts AS (
+  SELECT cur, sessions, bounces, dur_ms, pv FROM tot
+  UNION ALL SELECT cur, -1, -(pv = 1 AND active = 0)::INTEGER, -(t1 - t0), -pv FROM sh WHERE m
+  UNION ALL SELECT cur, 1, (sum(pv) = 1 AND sum(active) = 0)::INTEGER, max(t1) - min(t0), sum(pv) FROM sh GROUP BY cur, sid HAVING bool_or(m)
+),
+s AS (
+  SELECT cur, sum(sessions)::BIGINT AS sessions, sum(bounces)::BIGINT AS bounces,
+    CASE WHEN sum(sessions) = 0 THEN NULL ELSE sum(dur_ms)::DOUBLE / sum(sessions) END AS avg_dur_ms, sum(pv)::BIGINT AS session_pv
+  FROM parts GROUP BY cur
+),
+v AS (SELECT cur, ${bitmap('vno')} AS visitors, sum(pv)::BIGINT AS page_views FROM ses WHERE m GROUP BY cur),
+days AS (SELECT cur, dt, ${bitmap('vno')} AS visitors, sum(pv)::BIGINT AS page_views FROM ses WHERE m GROUP BY cur, dt),
+dsess AS (
+  SELECT cur, dt, sum(n)::BIGINT AS sessions FROM (
+    SELECT cur, dt, sessions AS n FROM tot
+    UNION ALL SELECT cur, dt, -count(*) FROM sh WHERE m GROUP BY cur, dt
+    UNION ALL SELECT cur, dt, count(DISTINCT sid) FROM sh WHERE m GROUP BY cur, dt
+  ) GROUP BY cur, dt
+)
+SELECT 'total' AS kind, v.cur, NULL::BIGINT AS b, v.visitors, v.page_views, s.sessions, s.bounces, s.avg_dur_ms, s.session_pv
+FROM v LEFT JOIN s ON s.cur = v.cur
+UNION ALL
+SELECT 'trend', cur, CAST(epoch(dt) AS BIGINT), coalesce(days.visitors, 0), coalesce(days.page_views, 0), coalesce(dsess.sessions, 0), NULL, NULL, NULL
+FROM days FULL JOIN dsess USING (cur, dt)`;
+
 function emptyTotals(): OverviewTotals {
   return { visitors: 0, sessions: 0, page_views: 0, bounce_rate: 0, avg_session_seconds: 0, views_per_session: 0 };
 }
@@ -190,12 +231,21 @@ export async function overview(sql: SqlRunner, q: StatsQuery) {
     );
   } else {
     // Daily trend and filters on visitor dimensions only: the per-(day, session) rows answer; else the rollup rows.
-    const bySession = bucket === 'day' ? await Promise.all([sessionRowsMatching(sql, q, 'c_'), sessionRowsMatching(sql, prev, 'p_')]) : [null, null];
-    const [cur, before] =
-      bySession[0] !== null && bySession[1] !== null
-        ? (bySession as [Scope, Scope])
-        : await Promise.all([rollupRows(sql, q, 'c_'), rollupRows(sql, prev, 'p_')]);
-    result = await sql.queryInternal(overviewSql(cur.sql, before.sql, bucket), mergeParams(cur.params, before.params), { maxRows: 100_000 });
+    const [byCur, byPrev] = bucket === 'day' ? await Promise.all([sessionRowsMatching(sql, q, 'c_'), sessionRowsMatching(sql, prev, 'p_')]) : [null, null];
+    // Groups of the bitmaps: each period's days and the period itself.
+    const groups = 2 * (bucketStarts(q.from, q.to, bucket).length + 1);
+    const numbered = byCur !== null && byPrev !== null && byPrev.visitors(groups) !== null ? byCur.visitors(groups) : null;
+    if (byCur?.totals && byPrev?.totals && numbered !== null) {
+      result = await sql.queryInternal(
+        matchingTotalsSql([byCur.sql, byPrev.sql], [byCur.totals.sql, byPrev.totals.sql], numbered),
+        mergeParams(byCur.params, byCur.totals.params, byPrev.params, byPrev.totals.params),
+        { maxRows: 100_000 },
+      );
+    } else {
+      const [cur, before] =
+        byCur !== null && byPrev !== null ? [byCur as Scope, byPrev as Scope] : await Promise.all([rollupRows(sql, q, 'c_'), rollupRows(sql, prev, 'p_')]);
+      result = await sql.queryInternal(overviewSql(cur.sql, before.sql, bucket), mergeParams(cur.params, before.params), { maxRows: 100_000 });
+    }
   }
   const totals = { rows: result.rows.filter((r) => r.kind === 'total') };
   const trend = { rows: result.rows.filter((r) => r.kind === 'trend') };
