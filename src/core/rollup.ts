@@ -18,7 +18,7 @@
  */
 
 /** Bump when the rollup's columns or their meaning change: stored rollups of another version are rebuilt. */
-export const ROLLUP_VERSION = 8;
+export const ROLLUP_VERSION = 9;
 
 /** The attached database and table the query stage keeps the rollup in. */
 export const ROLLUP_TABLE = 'rollup.page_sessions';
@@ -290,6 +290,25 @@ export function pageVisitorsFromRowsSql(rows: string): string {
   return `SELECT DISTINCT site_id, dt, ${pageHashSql()} AS ph, vid, NULL::INTEGER AS vno FROM (${rows}) WHERE pv > 0 AND vid IS NOT NULL`;
 }
 
+/**
+ * Per (site, day, ph) the pages tile's additive parts of that day's rows, each session row and each page-scroll row
+ * taken as a whole session: entries and exits (SESSIONS_TABLE rows with a session and a page view whose entry_ph /
+ * exit_ph is ph), and the sum and count of the page-scroll rows' depths. A range of stored days corrects them by its
+ * `shared` rows (src/stats/queries/pages.ts) instead of reading every session and scroll row.
+ */
+export const PAGE_TOTALS_TABLE = 'rollup.page_totals';
+
+export function pageTotalsFromRowsSql(rows: string): string {
+  const sessions = sessionsFromRowsSql(rows);
+  return (
+    `SELECT site_id, dt, ph, sum(entries)::INTEGER AS entries, sum(exits)::INTEGER AS exits, sum(depth_sum)::BIGINT AS depth_sum, sum(depth_n)::INTEGER AS depth_n FROM (` +
+    `SELECT site_id, dt, entry_ph AS ph, 1 AS entries, 0 AS exits, 0 AS depth_sum, 0 AS depth_n FROM (${sessions}) WHERE sid IS NOT NULL AND pv > 0 ` +
+    `UNION ALL SELECT site_id, dt, exit_ph, 0, 1, 0, 0 FROM (${sessions}) WHERE sid IS NOT NULL AND pv > 0 ` +
+    `UNION ALL SELECT site_id, dt, ph, 0, 0, coalesce(depth, 0), (depth IS NOT NULL)::INTEGER FROM (${pageScrollsFromRowsSql(rows)})` +
+    `) GROUP BY site_id, dt, ph`
+  );
+}
+
 export function pageScrollsFromRowsSql(rows: string): string {
   return (
     `SELECT site_id, dt, ${pageHashSql()} AS ph, sid, max(depth) AS depth, FALSE AS shared ` +
@@ -345,6 +364,7 @@ export const DERIVED_TABLES = {
   pages: { table: PAGES_TABLE, from: 'rows', select: pagesFromRowsSql, order: 'site_id' },
   pageVisitors: { table: PAGE_VISITORS_TABLE, from: 'rows', select: pageVisitorsFromRowsSql, order: 'site_id' },
   pageScrolls: { table: PAGE_SCROLLS_TABLE, from: 'rows', select: pageScrollsFromRowsSql, order: 'site_id' },
+  pageTotals: { table: PAGE_TOTALS_TABLE, from: 'rows', select: pageTotalsFromRowsSql, order: 'site_id' },
   elements: { table: ELEMENTS_TABLE, from: 'interactions', select: elementsFromRowsSql, order: 'site_id' },
   elementVisitors: { table: ELEMENT_VISITORS_TABLE, from: 'interactions', select: elementVisitorsFromRowsSql, order: 'site_id' },
 } as const satisfies Record<string, DerivedTable>;

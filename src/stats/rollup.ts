@@ -349,7 +349,7 @@ export async function pageSources(
   sql: SqlRunner,
   q: StatsQuery,
   prefix: string,
-): Promise<{ pages: Scope; visitors: Scope; scrolls: Scope; sessions: Scope; prelude: string; bitmap: VisitorBitmap } | null> {
+): Promise<{ pages: Scope; visitors: Scope; scrolls: Scope; sessions: Scope; totals: Scope | null; prelude: string; bitmap: VisitorBitmap } | null> {
   if (q.filters.length > 0 || sql.rollupDays === undefined) return null;
   const covered = await coveredDays(sql, q, 'rows');
   const rows = sharedRows(q, prefix, covered, 'rows');
@@ -359,7 +359,9 @@ export async function pageSources(
     storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.pageScrolls), covered, true, rows.sids),
     storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.sessions), covered, true, rows.sids),
   ];
-  return { pages, visitors, scrolls, sessions, prelude: rows.prelude, bitmap: visitorBitmap(sql, q, covered) };
+  // Every day stored: the per-day entry, exit and depth parts too (their parameters are the others').
+  const totals = covered.all ? storedAndLive(q, prefix, DERIVED_TABLES.pageTotals.table, () => 'unused', covered) : null;
+  return { pages, visitors, scrolls, sessions, totals, prelude: rows.prelude, bitmap: visitorBitmap(sql, q, covered) };
 }
 
 /**

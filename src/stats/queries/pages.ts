@@ -104,6 +104,50 @@ FROM views v LEFT JOIN vis x USING (ph) LEFT JOIN depths d USING (ph)
 UNION ALL
 SELECT kind, page, NULL, NULL, NULL, NULL, sessions FROM ends`;
 
+/**
+ * fastSql when every day is stored (`totals`: core/rollup.ts PAGE_TOTALS_TABLE): entries, exits and the depth parts
+ * are the per-day sums (each session and scroll row taken as a whole session), minus the same over the `shared` rows,
+ * plus those sessions regrouped; only the shared session and scroll rows are read, not every one.
+ */
+const storedSql = (t: FastTables & { readonly totals: string }) => `
+WITH pg AS (
+  SELECT ${pageKeySql()} AS page, sum(views)::BIGINT AS views, sum(engaged_ms)::DOUBLE AS engaged_ms
+  FROM (${t.pages}) GROUP BY 1
+),
+views AS (SELECT page, views, engaged_ms, ${pageHashSql('page')} AS ph FROM pg WHERE views > 0 ORDER BY views DESC, page LIMIT $limit),
+vis AS (SELECT ph, ${t.bitmap ? t.bitmap('vno') : 'count(DISTINCT vid)'} AS visitors FROM (${t.visitors}) WHERE ph IN (SELECT ph FROM views) GROUP BY ph),
+pt AS MATERIALIZED (
+  SELECT ph, sum(entries)::BIGINT AS entries, sum(exits)::BIGINT AS exits, sum(depth_sum)::BIGINT AS depth_sum, sum(depth_n)::BIGINT AS depth_n
+  FROM (${t.totals}) GROUP BY ph
+),
+shs AS MATERIALIZED (SELECT sid, pv_first, pv_last, entry_ph, exit_ph FROM (${t.sessions}) WHERE shared AND sid IS NOT NULL AND pv > 0),
+shc AS MATERIALIZED (SELECT ph, sid, depth FROM (${t.scrolls}) WHERE shared AND ph IN (SELECT ph FROM views)),
+depths AS (
+  SELECT ph, CASE WHEN sum(n) = 0 THEN NULL ELSE sum(d)::DOUBLE / sum(n) END AS avg_depth FROM (
+    SELECT ph, depth_sum AS d, depth_n AS n FROM pt WHERE ph IN (SELECT ph FROM views)
+    UNION ALL SELECT ph, -coalesce(depth, 0), -(depth IS NOT NULL)::INTEGER FROM shc
+    UNION ALL SELECT ph, coalesce(max(depth), 0), (max(depth) IS NOT NULL)::INTEGER FROM shc GROUP BY ph, sid
+  ) GROUP BY ph
+),
+names AS (SELECT page, ${pageHashSql('page')} AS ph FROM pg),
+ends AS (
+  SELECT kind, names.page, sessions FROM (
+    SELECT kind, ph, sum(n)::BIGINT AS sessions FROM (
+      SELECT 'entry' AS kind, ph, entries AS n FROM pt
+      UNION ALL SELECT 'exit', ph, exits FROM pt
+      UNION ALL SELECT 'entry', entry_ph, -1 FROM shs
+      UNION ALL SELECT 'exit', exit_ph, -1 FROM shs
+      UNION ALL SELECT 'entry', arg_min(entry_ph, pv_first), 1 FROM shs GROUP BY sid
+      UNION ALL SELECT 'exit', arg_max(exit_ph, pv_last), 1 FROM shs GROUP BY sid
+    ) GROUP BY kind, ph HAVING sum(n) > 0
+  ) JOIN names USING (ph)
+  QUALIFY row_number() OVER (PARTITION BY kind ORDER BY sessions DESC, names.page) <= $limit
+)
+SELECT 'top' AS kind, v.page, v.views, coalesce(x.visitors, 0) AS visitors, v.engaged_ms, d.avg_depth, NULL::BIGINT AS sessions
+FROM views v LEFT JOIN vis x USING (ph) LEFT JOIN depths d USING (ph)
+UNION ALL
+SELECT kind, page, NULL, NULL, NULL, NULL, sessions FROM ends`;
+
 export async function pages(sql: SqlRunner, q: StatsQuery) {
   const fast = await pageSources(sql, q, 'g_');
   let result;
@@ -113,8 +157,8 @@ export async function pages(sql: SqlRunner, q: StatsQuery) {
       bitmap: fast.bitmap(q.limit), // groups: the top pages
     };
     result = await sql.queryInternal(
-      fastSql(tables),
-      mergeParams(fast.pages.params, fast.visitors.params, fast.scrolls.params, fast.sessions.params, { limit: q.limit }),
+      fast.totals === null ? fastSql(tables) : storedSql({ ...tables, totals: fast.totals.sql }),
+      mergeParams(fast.pages.params, fast.visitors.params, fast.scrolls.params, fast.sessions.params, fast.totals?.params ?? {}, { limit: q.limit }),
     );
   } else {
     // With filters: the rollup rows (entry and exit from the rows of the matching sessions).
