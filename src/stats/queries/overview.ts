@@ -124,6 +124,13 @@ UNION ALL
 SELECT 'trend', cur, ${bucket === 'hour' ? 'CAST(epoch(dt) AS BIGINT) + hour * 3600' : 'CAST(epoch(dt) AS BIGINT)'}, visitors, page_views, sessions, NULL, NULL, NULL
 FROM bk WHERE ${bucket === 'hour' ? 'hour >= 0' : 'hour = -1'}`;
 
+/** The CTE s of overviewSql (the session totals per period) from `parts` (cur, sessions, bounces, dur_ms, pv). */
+const TOTALS_FROM_PARTS = `s AS (
+  SELECT cur, sum(sessions)::BIGINT AS sessions, sum(bounces)::BIGINT AS bounces,
+    CASE WHEN sum(sessions) = 0 THEN NULL ELSE sum(dur_ms)::DOUBLE / sum(sessions) END AS avg_dur_ms, sum(pv)::BIGINT AS session_pv
+  FROM parts GROUP BY cur
+),`;
+
 /**
  * The unfiltered answer when every day of both periods is stored: the session totals are the per-day sums
  * (core/rollup.ts SESSION_TOTALS_TABLE, each row taken as a whole session), minus the same sums over the `shared` rows,
@@ -142,11 +149,7 @@ parts AS (
   UNION ALL SELECT cur, -1, -(pv = 1 AND active = 0)::INTEGER, -(t1 - t0), -pv FROM sh
   UNION ALL SELECT cur, 1, (sum(pv) = 1 AND sum(active) = 0)::INTEGER, max(t1) - min(t0), sum(pv) FROM sh GROUP BY cur, sid
 ),
-s AS (
-  SELECT cur, sum(sessions)::BIGINT AS sessions, sum(bounces)::BIGINT AS bounces,
-    CASE WHEN sum(sessions) = 0 THEN NULL ELSE sum(dur_ms)::DOUBLE / sum(sessions) END AS avg_dur_ms, sum(pv)::BIGINT AS session_pv
-  FROM parts GROUP BY cur
-),
+${TOTALS_FROM_PARTS}
 v AS (SELECT cur, ${bitmap('vno')} AS visitors, sum(pv)::BIGINT AS page_views FROM ses GROUP BY cur),
 bk AS (
   SELECT dt, hour, visitors, sessions, page_views, TRUE AS cur FROM (${buckets[0]})
@@ -179,11 +182,7 @@ parts AS (
   UNION ALL SELECT cur, -1, -(pv = 1 AND active = 0)::INTEGER, -(t1 - t0), -pv FROM sh WHERE m
   UNION ALL SELECT cur, 1, (sum(pv) = 1 AND sum(active) = 0)::INTEGER, max(t1) - min(t0), sum(pv) FROM sh GROUP BY cur, sid HAVING bool_or(m)
 ),
-s AS (
-  SELECT cur, sum(sessions)::BIGINT AS sessions, sum(bounces)::BIGINT AS bounces,
-    CASE WHEN sum(sessions) = 0 THEN NULL ELSE sum(dur_ms)::DOUBLE / sum(sessions) END AS avg_dur_ms, sum(pv)::BIGINT AS session_pv
-  FROM parts GROUP BY cur
-),
+${TOTALS_FROM_PARTS}
 v AS (SELECT cur, ${bitmap('vno')} AS visitors, sum(pv)::BIGINT AS page_views FROM ses WHERE m GROUP BY cur),
 days AS (SELECT cur, dt, ${bitmap('vno')} AS visitors, sum(pv)::BIGINT AS page_views FROM ses WHERE m GROUP BY cur, dt),
 dsess AS (

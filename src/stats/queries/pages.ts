@@ -72,13 +72,22 @@ interface FastTables {
   readonly bitmap: ((column: string) => string) | null;
 }
 
-const fastSql = (t: FastTables) => `
-WITH ${t.prelude} pg AS (
+/** The CTEs pg (views and engaged time per page), views (the top pages, with their hash ph) and vis (their visitors). */
+const topPagesSql = (t: FastTables) => `pg AS (
   SELECT ${pageKeySql()} AS page, sum(views)::BIGINT AS views, sum(engaged_ms)::DOUBLE AS engaged_ms
   FROM (${t.pages}) GROUP BY 1
 ),
 views AS (SELECT page, views, engaged_ms, ${pageHashSql('page')} AS ph FROM pg WHERE views > 0 ORDER BY views DESC, page LIMIT $limit),
-vis AS (SELECT ph, ${t.bitmap ? t.bitmap('vno') : 'count(DISTINCT vid)'} AS visitors FROM (${t.visitors}) WHERE ph IN (SELECT ph FROM views) GROUP BY ph),
+vis AS (SELECT ph, ${t.bitmap ? t.bitmap('vno') : 'count(DISTINCT vid)'} AS visitors FROM (${t.visitors}) WHERE ph IN (SELECT ph FROM views) GROUP BY ph),`;
+
+/** The answer's rows from views, vis, depths and ends. */
+const ANSWER_SQL = `SELECT 'top' AS kind, v.page, v.views, coalesce(x.visitors, 0) AS visitors, v.engaged_ms, d.avg_depth, NULL::BIGINT AS sessions
+FROM views v LEFT JOIN vis x USING (ph) LEFT JOIN depths d USING (ph)
+UNION ALL
+SELECT kind, page, NULL, NULL, NULL, NULL, sessions FROM ends`;
+
+const fastSql = (t: FastTables) => `
+WITH ${t.prelude} ${topPagesSql(t)}
 sc AS MATERIALIZED (SELECT ph, sid, depth, solo FROM (${t.scrolls}) WHERE ph IN (SELECT ph FROM views)),
 depths AS (
   SELECT ph, avg(depth)::DOUBLE AS avg_depth
@@ -99,10 +108,7 @@ ends AS (
   ) JOIN names USING (ph)
   QUALIFY row_number() OVER (PARTITION BY kind ORDER BY sessions DESC, names.page) <= $limit
 )
-SELECT 'top' AS kind, v.page, v.views, coalesce(x.visitors, 0) AS visitors, v.engaged_ms, d.avg_depth, NULL::BIGINT AS sessions
-FROM views v LEFT JOIN vis x USING (ph) LEFT JOIN depths d USING (ph)
-UNION ALL
-SELECT kind, page, NULL, NULL, NULL, NULL, sessions FROM ends`;
+${ANSWER_SQL}`;
 
 /**
  * fastSql when every day is stored (`totals`: core/rollup.ts PAGE_TOTALS_TABLE): entries, exits and the depth parts
@@ -110,12 +116,7 @@ SELECT kind, page, NULL, NULL, NULL, NULL, sessions FROM ends`;
  * plus those sessions regrouped; only the shared session and scroll rows are read, not every one.
  */
 const storedSql = (t: FastTables & { readonly totals: string }) => `
-WITH pg AS (
-  SELECT ${pageKeySql()} AS page, sum(views)::BIGINT AS views, sum(engaged_ms)::DOUBLE AS engaged_ms
-  FROM (${t.pages}) GROUP BY 1
-),
-views AS (SELECT page, views, engaged_ms, ${pageHashSql('page')} AS ph FROM pg WHERE views > 0 ORDER BY views DESC, page LIMIT $limit),
-vis AS (SELECT ph, ${t.bitmap ? t.bitmap('vno') : 'count(DISTINCT vid)'} AS visitors FROM (${t.visitors}) WHERE ph IN (SELECT ph FROM views) GROUP BY ph),
+WITH ${topPagesSql(t)}
 pt AS MATERIALIZED (
   SELECT ph, sum(entries)::BIGINT AS entries, sum(exits)::BIGINT AS exits, sum(depth_sum)::BIGINT AS depth_sum, sum(depth_n)::BIGINT AS depth_n
   FROM (${t.totals}) GROUP BY ph
@@ -143,10 +144,7 @@ ends AS (
   ) JOIN names USING (ph)
   QUALIFY row_number() OVER (PARTITION BY kind ORDER BY sessions DESC, names.page) <= $limit
 )
-SELECT 'top' AS kind, v.page, v.views, coalesce(x.visitors, 0) AS visitors, v.engaged_ms, d.avg_depth, NULL::BIGINT AS sessions
-FROM views v LEFT JOIN vis x USING (ph) LEFT JOIN depths d USING (ph)
-UNION ALL
-SELECT kind, page, NULL, NULL, NULL, NULL, sessions FROM ends`;
+${ANSWER_SQL}`;
 
 export async function pages(sql: SqlRunner, q: StatsQuery) {
   const fast = await pageSources(sql, q, 'g_');
