@@ -23,8 +23,8 @@ import { sqlString } from './sandbox.js';
 /**
  * The rollup database (core/rollup.ts) itself: attaching it as `rollup`, creating its tables for the current
  * ROLLUP_VERSION, and keeping the columns that link the stored rows across days in step with a day's rows. The
- * keeper (./rollup.ts) decides what to build and when. A file that cannot be opened (another DuckDB version, damage) is deleted and rebuilt: it holds
- * nothing the lake does not.
+ * keeper (./rollup.ts) decides what to build and when. A file that cannot be opened (another DuckDB version,
+ * damage) is deleted and rebuilt: it holds nothing the lake does not.
  */
 /** The derived tables, and all the tables a day's build replaces. */
 export const DERIVED: readonly DerivedTable[] = Object.values(DERIVED_TABLES);

@@ -222,6 +222,16 @@ function storedAndLive(
   };
 }
 
+/**
+ * The stored rows of `table` over q's range when every day of it is stored (rangeParts' parameters, the same as
+ * storedAndLive's), else null: for the per-day totals, which only serve such ranges.
+ */
+function storedOnly(q: StatsQuery, prefix: string, table: string, covered: Covered): Scope | null {
+  if (!covered.all) return null;
+  const parts = rangeParts(q, prefix, covered);
+  return { sql: `SELECT * FROM ${table} WHERE ${parts.stored}`, params: parts.params };
+}
+
 /** Bits of visitor bitmaps one statement may hold (32 MiB). */
 const VISITOR_BITMAP_BITS = 32 * 1024 * 1024 * 8;
 
@@ -272,9 +282,8 @@ export async function interactionEvents(sql: SqlRunner, q: StatsQuery, prefix = 
  * For the overview without filters: the per-(day, session) rows and the trend buckets (core/rollup.ts SESSIONS_TABLE,
  * BUCKETS_TABLE) of q's site and range, stored for the covered days and derived from `events` for the rest, and when
  * every day is stored their per-day totals (SESSION_TOTALS_TABLE; else null). Null when there are filters or no
- * rollup (the overview then reads rollupRows()). The buckets lack the per-day row
- * (hour -1) of the days `partialDays` selects (an expression over dt, bound by the sessions' parameters): the
- * caller computes it from the session rows.
+ * rollup (the overview then reads rollupRows()). The buckets lack the per-day row (hour -1) of the days `partialDays`
+ * selects (an expression over dt, bound by the sessions' parameters): the caller computes it from the session rows.
  */
 export async function sessionSources(
   sql: SqlRunner,
@@ -290,7 +299,7 @@ export async function sessionSources(
     storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.buckets), covered),
   ];
   // Every day stored: the per-day session totals too (their parameters are the sessions').
-  const totals = covered.all ? storedAndLive(q, prefix, DERIVED_TABLES.sessionTotals.table, () => 'unused', covered) : null;
+  const totals = storedOnly(q, prefix, DERIVED_TABLES.sessionTotals.table, covered);
   return { sessions, buckets, totals, prelude: rows.prelude, partialDays: partialDaysSql(prefix, covered.partial), visitors: visitorBitmap(sql, q, covered) };
 }
 
@@ -329,7 +338,7 @@ export async function sessionRowsAndNames(
     names ? storedAndLive(q, prefix, ...args(DERIVED_TABLES.sourceNames), covered) : null,
   ];
   const f = filterSql(q.filters, undefined, `${prefix}f`);
-  const totals = covered.all ? storedAndLive(q, prefix, DERIVED_TABLES.sessionTotals.table, () => 'unused', covered) : null;
+  const totals = storedOnly(q, prefix, DERIVED_TABLES.sessionTotals.table, covered);
   return {
     rows: { sql: `SELECT *, ${f.sql || 'TRUE'} AS m FROM (${rows.sql})`, params: { ...rows.params, ...f.params } },
     names: named,
@@ -360,7 +369,7 @@ export async function pageSources(
     storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.sessions), covered, true, rows.sids),
   ];
   // Every day stored: the per-day entry, exit and depth parts too (their parameters are the others').
-  const totals = covered.all ? storedAndLive(q, prefix, DERIVED_TABLES.pageTotals.table, () => 'unused', covered) : null;
+  const totals = storedOnly(q, prefix, DERIVED_TABLES.pageTotals.table, covered);
   return { pages, visitors, scrolls, sessions, totals, prelude: rows.prelude, bitmap: visitorBitmap(sql, q, covered) };
 }
 

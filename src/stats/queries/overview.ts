@@ -80,9 +80,9 @@ SELECT 'trend', cur, b, visitors, page_views, sessions, NULL, NULL, NULL FROM t`
 /**
  * The same answer without filters, from the per-(day, session) rows and the stored trend buckets (../rollup.ts
  * sessionSources): sessions re-aggregate across days as above; visitors are distinct over the session rows (which
- * keep the events without a session too, sid NULL), by their numbers (`bitmap`) when all rows are stored; each trend
+ * keep the events without a session too, sid NULL); each trend
  * point is its bucket's stored distinct counts, except the daily point of a day rolled up in part (today), which is
- * counted from its session rows (never with `bitmap`: those rows are not all stored).
+ * counted from its session rows. (All rows stored: storedTotalsSql.)
  */
 const unfilteredSql = (
   sessions: [string, string],
@@ -90,11 +90,10 @@ const unfilteredSql = (
   partial: [string, string],
   bucket: 'hour' | 'day',
   prelude: string,
-  bitmap: ((column: string) => string) | null,
 ) => `
 WITH ${prelude} ses AS MATERIALIZED (
-  SELECT dt, sid, ${bitmap ? 'vno' : 'vid'} AS visitor, pv, active, t_min, t_max, solo, TRUE AS cur FROM (${sessions[0]})
-  UNION ALL SELECT dt, sid, ${bitmap ? 'vno' : 'vid'} AS visitor, pv, active, t_min, t_max, solo, FALSE AS cur FROM (${sessions[1]})
+  SELECT dt, sid, vid AS visitor, pv, active, t_min, t_max, solo, TRUE AS cur FROM (${sessions[0]})
+  UNION ALL SELECT dt, sid, vid AS visitor, pv, active, t_min, t_max, solo, FALSE AS cur FROM (${sessions[1]})
 ),
 sess AS (
   SELECT cur, pv, active, epoch_ms(t_max) - epoch_ms(t_min) AS dur_ms FROM ses WHERE solo
@@ -102,7 +101,7 @@ sess AS (
   SELECT cur, sum(pv) AS pv, sum(active) AS active, epoch_ms(max(t_max)) - epoch_ms(min(t_min)) AS dur_ms
   FROM ses WHERE sid IS NOT NULL AND NOT solo GROUP BY cur, sid
 ),
-v AS (SELECT cur, ${bitmap ? bitmap('visitor') : 'count(DISTINCT visitor)'} AS visitors, sum(pv)::BIGINT AS page_views FROM ses GROUP BY cur),
+v AS (SELECT cur, count(DISTINCT visitor) AS visitors, sum(pv)::BIGINT AS page_views FROM ses GROUP BY cur),
 s AS (
   SELECT cur, count(*) AS sessions, count_if(pv = 1 AND active = 0) AS bounces,
     avg(dur_ms)::DOUBLE AS avg_dur_ms, sum(pv)::BIGINT AS session_pv
@@ -223,7 +222,6 @@ export async function overview(sql: SqlRunner, q: StatsQuery) {
         [fastCur.partialDays, fastPrev.partialDays],
         bucket,
         fastCur.prelude + fastPrev.prelude,
-        bitmap,
       ),
       mergeParams(fastCur.sessions.params, fastCur.buckets.params, fastPrev.sessions.params, fastPrev.buckets.params),
       { maxRows: 100_000 },
