@@ -223,13 +223,30 @@ export function audienceValuesSql(rows: string): string {
 }
 
 /**
- * The number of distinct visitors of a group's rows from their numbers `column` (1..max; larger ones, stored after
- * `max` was read, are not counted: the caller then runs again, see SqlRunner.rollupSiteStats), as BIGINT. Each group
- * holds a bitmap of `max` bits.
+ * The number of distinct visitors of a group's rows from their numbers `column` (1..max) as BIGINT: each group holds a
+ * bitmap of `max` bits. With `others`, the keys outside 1..max are counted too, as distinct values: the keys
+ * liveVisitorKeysSql gives the visitors of rows from `events` that have no number yet, and numbers stored after `max`
+ * was read. Without it they are not counted (every row is stored: the caller runs again when numbers were added, see
+ * SqlRunner.rollupSiteStats).
  */
-export function visitorBitmapCountSql(column: string, max: number): string {
+export function visitorBitmapCountSql(column: string, max: number, others = false): string {
   if (!Number.isSafeInteger(max) || max < 1) throw new Error(`visitor numbers must be 1..max, got max ${max}`);
-  return `coalesce(bit_count(bitstring_agg(${column}, 1, ${max}) FILTER (WHERE ${column} <= ${max})), 0)::BIGINT`;
+  const bits = `coalesce(bit_count(bitstring_agg(${column}, 1, ${max}) FILTER (WHERE ${column} ${others ? `BETWEEN 1 AND ${max}` : `<= ${max}`})), 0)::BIGINT`;
+  return others ? `(${bits} + count(DISTINCT ${column}) FILTER (WHERE ${column} < 1 OR ${column} > ${max}))` : bits;
+}
+
+/**
+ * `rows` (SESSIONS_TABLE or PAGE_VISITORS_TABLE rows computed from `events`, vno NULL) with `vno` set to a key of their
+ * visitor that stored rows share: the visitor's number when it has one (VISITOR_NUMBERS_TABLE), else a negative key
+ * from its hash (-1 - vid / 2, BIGINT; two such visitors share one only with probability ~n^2 / 2^64, like the ids'
+ * hashes). So a range's distinct visitors over stored and computed rows are the bits of a bitmap of the numbers plus
+ * the few distinct negative keys (visitorBitmapCountSql with `others`).
+ */
+export function liveVisitorKeysSql(rows: string): string {
+  return (
+    `SELECT l.* REPLACE (CASE WHEN l.vid IS NULL THEN NULL ELSE coalesce(n.vno::BIGINT, -1 - (l.vid >> 1)::BIGINT) END AS vno) ` +
+    `FROM (${rows}) l LEFT JOIN ${VISITOR_NUMBERS_TABLE} n ON n.site_id = l.site_id AND n.vid = l.vid`
+  );
 }
 
 export function bucketsFromRowsSql(rows: string): string {
@@ -262,6 +279,9 @@ export const PAGE_VISITORS_TABLE = 'rollup.page_visitors';
 export const PAGE_SCROLLS_TABLE = 'rollup.page_scrolls';
 export const ELEMENTS_TABLE = 'rollup.elements';
 export const ELEMENT_VISITORS_TABLE = 'rollup.element_visitors';
+
+/** The tables whose rows carry `vno` (liveVisitorKeysSql applies to their rows from `events`). */
+export const NUMBERED_TABLES: readonly string[] = [SESSIONS_TABLE, PAGE_VISITORS_TABLE];
 
 /** Event types the clicks tile counts as clicks (rage_click is counted apart). */
 export const CLICK_EVENT_TYPES = ['click', 'outbound'] as const;

@@ -5,12 +5,14 @@ import {
   type DerivedTable,
   INTERACTIONS_TABLE,
   INTERACTION_COLUMNS,
+  NUMBERED_TABLES,
   ROLLUP_DIMENSIONS,
   ROLLUP_TABLE,
   ROW_HOUR_SQL,
   VISITOR_DIMENSIONS,
   eventRowsSql,
   interactionsSelectSql,
+  liveVisitorKeysSql,
   rollupSelectSql,
   visitorBitmapCountSql,
 } from '../core/rollup.js';
@@ -68,7 +70,7 @@ async function coveredDays(sql: SqlRunner, q: StatsQuery, from: DerivedTable['fr
       source = await sql.eventsOfDays(rest[0]!, rest[rest.length - 1]!, partial);
     }
   }
-  return { days, partial, all, source, cachedRows };
+  return { days, partial, all, source, cachedRows, numbered: sql.rollupSiteStats !== undefined };
 }
 
 interface Covered {
@@ -84,6 +86,11 @@ interface Covered {
    * (SqlRunner.liveRowsOfDays; `source` then lacks those files), or null: all of the rest is read from `source`.
    */
   readonly cachedRows: string | null;
+  /**
+   * Whether the rows from `events` of the tables with visitor numbers get their visitors' keys (core/rollup.ts
+   * liveVisitorKeysSql): the runner keeps the numbers (SqlRunner.rollupSiteStats).
+   */
+  readonly numbered: boolean;
 }
 
 /**
@@ -156,11 +163,6 @@ function restOf(from: DerivedTable['from'], covered: Covered, parts: { rest: str
   return from === 'rows' ? restRows(covered, parts.rest, parts.cached) : BASE_TABLES[from].select(parts.rest, covered.source);
 }
 
-/** storedAndLive's arguments for a derived table computed inline from `events` (no shared CTE). */
-function inline(d: DerivedTable, prefix: string, covered: Covered) {
-  return [d.table, (rest: string, cached: string) => ofPartialDays(d, prefix, covered, d.select(restOf(d.from, covered, { rest, cached })))] as const;
-}
-
 /**
  * A derived table's rows from `events` (`select`) without the rows of the partial days that only the whole day has
  * (DerivedTable.ofPartialDay): the rows from `events` hold those days' later hours only.
@@ -175,10 +177,13 @@ function ofPartialDays(d: DerivedTable, prefix: string, covered: Covered, select
  * WHERE parts: over `events` / covered.source, and over covered.cachedRows); parameters $<prefix>site,
  * $<prefix>c0... and (when `events` is read) eventScope's.
  *
- * With `solo` (the sessions and page-scrolls tables), each row also gets the column `solo`: true when the row is all
+ * With `liveSids` (the session ids of the rows from `events`: sharedRows' `sids`; for the sessions and page-scrolls
+ * tables), each row also gets the columns `solo`: true when the row is all
  * of its session in this range (a stored row of a session with one stored row, not `shared`: core/rollup.ts
  * LINK_COLUMNS, that the rows from `events` do not hold), so a tile can use it as the session instead of regrouping
- * by session (exact either way).
+ * by session (exact either way); and `live`: the row is from `events`, not stored (per-day totals count the stored
+ * rows only). The rows from `events` of a table with visitor numbers carry their visitors' keys in `vno`
+ * (covered.numbered).
  */
 function storedAndLive(
   q: StatsQuery,
@@ -186,7 +191,6 @@ function storedAndLive(
   table: string,
   live: (rest: string, cached: string) => string,
   covered: Covered,
-  solo = false,
   liveSids?: string,
 ): { sql: string; params: Record<string, SqlParam> } {
   const { days, partial, all } = covered;
@@ -196,38 +200,28 @@ function storedAndLive(
   const alone = `sid IS NOT NULL AND NOT shared`;
   // All of the range rolled up: nothing to read from `events` (even a fully pruned scan of the view costs a plan over
   // every file of the lake).
-  if (all) return { sql: solo ? `SELECT *, ${alone} AS solo FROM (${stored})` : stored, params };
+  if (all) return { sql: liveSids !== undefined ? `SELECT *, ${alone} AS solo, FALSE AS live FROM (${stored})` : stored, params };
   Object.assign(params, parts.restParams);
-  const rest = live(parts.rest, parts.cached);
-  if (!solo) return { sql: days.length === 0 ? rest : `${stored} UNION ALL ${rest}`, params };
-  if (days.length === 0) return { sql: `SELECT *, FALSE AS solo FROM (${rest})`, params };
+  const rest = covered.numbered && NUMBERED_TABLES.includes(table) ? liveVisitorKeysSql(live(parts.rest, parts.cached)) : live(parts.rest, parts.cached);
+  if (liveSids === undefined) return { sql: days.length === 0 ? rest : `${stored} UNION ALL ${rest}`, params };
+  if (days.length === 0) return { sql: `SELECT *, FALSE AS solo, TRUE AS live FROM (${rest})`, params };
   // A stored row's session may go on in the rows from `events` (a day not rolled up yet, today). Their session ids
-  // come from the shared rows when there are (`liveSids`): no CTE of its own, which would keep DuckDB from reading
-  // only the columns the tile uses (measured: the pages tile of a range ending today, 127 -> 111 ms).
-  if (liveSids !== undefined) {
-    return {
-      sql:
-        `SELECT *, coalesce(${alone} AND sid NOT IN (${liveSids}), FALSE) AS solo FROM (${stored}) ` +
-        `UNION ALL SELECT *, FALSE AS solo FROM (${rest})`,
-      params,
-    };
-  }
-  const liveCte = `${prefix}live`;
+  // come from the shared rows' CTE: no CTE of the live rows here, which would keep DuckDB from reading only the
+  // columns the tile uses (measured: the pages tile of a range ending today, 127 -> 111 ms).
   return {
     sql:
-      `WITH ${liveCte} AS MATERIALIZED (${rest}) ` +
-      `SELECT *, coalesce(${alone} AND sid NOT IN (SELECT sid FROM ${liveCte} WHERE sid IS NOT NULL), FALSE) AS solo FROM (${stored}) ` +
-      `UNION ALL SELECT *, FALSE AS solo FROM ${liveCte}`,
+      `SELECT *, coalesce(${alone} AND sid NOT IN (${liveSids}), FALSE) AS solo, FALSE AS live FROM (${stored}) ` +
+      `UNION ALL SELECT *, FALSE AS solo, TRUE AS live FROM (${rest})`,
     params,
   };
 }
 
 /**
- * The stored rows of `table` over q's range when every day of it is stored (rangeParts' parameters, the same as
- * storedAndLive's), else null: for the per-day totals, which only serve such ranges.
+ * The stored rows of `table` over q's range (the covered days; rangeParts' parameters, the same as storedAndLive's),
+ * or null when no day is stored: for the per-day totals, which the tiles correct by the rows that are not `solo`.
  */
-function storedOnly(q: StatsQuery, prefix: string, table: string, covered: Covered): Scope | null {
-  if (!covered.all) return null;
+function storedPart(q: StatsQuery, prefix: string, table: string, covered: Covered): Scope | null {
+  if (covered.days.length === 0) return null;
   const parts = rangeParts(q, prefix, covered);
   return { sql: `SELECT * FROM ${table} WHERE ${parts.stored}`, params: parts.params };
 }
@@ -236,18 +230,18 @@ function storedOnly(q: StatsQuery, prefix: string, table: string, covered: Cover
 const VISITOR_BITMAP_BITS = 32 * 1024 * 1024 * 8;
 
 /**
- * How a tile counts the distinct visitors of stored session or page-visitor rows in at most `groups` groups: an
- * aggregate over their visitor numbers (core/rollup.ts visitorBitmapCountSql; apply it to column `vno`) when every
- * row of the range is stored (rows from `events` have no number) and the groups' bitmaps fit VISITOR_BITMAP_BITS;
- * else null, and the tile counts distinct `vid` as before.
+ * How a tile counts the distinct visitors of session or page-visitor rows in at most `groups` groups: an aggregate over
+ * their visitor numbers (core/rollup.ts visitorBitmapCountSql; apply it to column `vno`), the rows from `events`
+ * counted by their visitors' keys too (storedAndLive: number, or a negative key without one), when the groups' bitmaps
+ * fit VISITOR_BITMAP_BITS; else null, and the tile counts distinct `vid` as before.
  */
 export type VisitorBitmap = (groups: number) => ((column: string) => string) | null;
 
 function visitorBitmap(sql: SqlRunner, q: StatsQuery, covered: Covered): VisitorBitmap {
-  const stats = covered.all ? sql.rollupSiteStats?.(q.site) : undefined;
+  const stats = covered.all || covered.numbered ? sql.rollupSiteStats?.(q.site) : undefined;
   return (groups) =>
     stats !== undefined && stats.visitors > 0 && groups * stats.visitors <= VISITOR_BITMAP_BITS
-      ? (column) => visitorBitmapCountSql(column, stats.visitors)
+      ? (column) => visitorBitmapCountSql(column, stats.visitors, !covered.all)
       : null;
 }
 
@@ -280,8 +274,8 @@ export async function interactionEvents(sql: SqlRunner, q: StatsQuery, prefix = 
 
 /**
  * For the overview without filters: the per-(day, session) rows and the trend buckets (core/rollup.ts SESSIONS_TABLE,
- * BUCKETS_TABLE) of q's site and range, stored for the covered days and derived from `events` for the rest, and when
- * every day is stored their per-day totals (SESSION_TOTALS_TABLE; else null). Null when there are filters or no
+ * BUCKETS_TABLE) of q's site and range, stored for the covered days and derived from `events` for the rest, and the
+ * stored days' per-day totals (SESSION_TOTALS_TABLE; null: no day stored). Null when there are filters or no
  * rollup (the overview then reads rollupRows()). The buckets lack the per-day row (hour -1) of the days `partialDays`
  * selects (an expression over dt, bound by the sessions' parameters): the caller computes it from the session rows.
  */
@@ -295,27 +289,27 @@ export async function sessionSources(
   const covered = await coveredDays(sql, q, 'rows');
   const rows = sharedRows(q, prefix, covered, 'rows');
   const [sessions, buckets] = [
-    storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.sessions), covered, true, rows.sids),
+    storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.sessions), covered, rows.sids),
     storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.buckets), covered),
   ];
-  // Every day stored: the per-day session totals too (their parameters are the sessions').
-  const totals = storedOnly(q, prefix, DERIVED_TABLES.sessionTotals.table, covered);
+  // The stored days' session totals too (their parameters are the sessions').
+  const totals = storedPart(q, prefix, DERIVED_TABLES.sessionTotals.table, covered);
   return { sessions, buckets, totals, prelude: rows.prelude, partialDays: partialDaysSql(prefix, covered.partial), visitors: visitorBitmap(sql, q, covered) };
 }
 
 /**
  * The per-(day, session) rows with the filter match flag `m`, when every filter is on a column they keep
  * (core/rollup.ts VISITOR_DIMENSIONS: device, browser, OS, country), so a row's events all match or none does; else
- * null. They hold no hour, so they serve daily trends only. When every day is stored, also their per-day totals
- * (SESSION_TOTALS_TABLE) with `m`.
+ * null. They hold no hour, so they serve daily trends only. Also the stored days' per-day totals (SESSION_TOTALS_TABLE)
+ * with `m` (null: no day stored).
  */
 export async function sessionRowsMatching(
   sql: SqlRunner,
   q: StatsQuery,
   prefix: string,
-): Promise<(Scope & { totals: Scope | null; visitors: VisitorBitmap }) | null> {
+): Promise<(Scope & { totals: Scope | null; prelude: string; visitors: VisitorBitmap }) | null> {
   const found = await sessionRowsAndNames(sql, q, prefix, false);
-  return found === null ? null : { ...found.rows, totals: found.totals, visitors: found.visitors };
+  return found === null ? null : { ...found.rows, totals: found.totals, prelude: found.prelude, visitors: found.visitors };
 }
 
 /**
@@ -330,21 +324,22 @@ export async function sessionRowsAndNames(
 ): Promise<{ rows: Scope; names: Scope | null; totals: Scope | null; prelude: string; visitors: VisitorBitmap } | null> {
   if (sql.rollupDays === undefined || !q.filters.every((f) => (VISITOR_DIMENSIONS as readonly string[]).includes(f.column))) return null;
   const covered = await coveredDays(sql, q, 'rows');
-  // Rows alone: computed inline (no prelude for the caller to place); with names: once for both.
-  const shared = names ? sharedRows(q, prefix, covered, 'rows') : null;
-  const args = (d: DerivedTable) => shared?.of(d) ?? inline(d, prefix, covered);
+  // The rows from `events` once (a CTE the caller places first): the session rows' `solo` then reads their ids, and
+  // DuckDB reads only the stored columns the tile uses (measured: with a CTE of the live session rows instead, the
+  // audience tile read every column).
+  const shared = sharedRows(q, prefix, covered, 'rows');
   const [rows, named] = [
-    storedAndLive(q, prefix, ...args(DERIVED_TABLES.sessions), covered, true, shared?.sids),
-    names ? storedAndLive(q, prefix, ...args(DERIVED_TABLES.sourceNames), covered) : null,
+    storedAndLive(q, prefix, ...shared.of(DERIVED_TABLES.sessions), covered, shared.sids),
+    names ? storedAndLive(q, prefix, ...shared.of(DERIVED_TABLES.sourceNames), covered) : null,
   ];
   const f = filterSql(q.filters, undefined, `${prefix}f`);
-  const totals = storedOnly(q, prefix, DERIVED_TABLES.sessionTotals.table, covered);
+  const totals = storedPart(q, prefix, DERIVED_TABLES.sessionTotals.table, covered);
   return {
     rows: { sql: `SELECT *, ${f.sql || 'TRUE'} AS m FROM (${rows.sql})`, params: { ...rows.params, ...f.params } },
     names: named,
-    // Every day stored: their per-day session totals, with `m` too (they keep the same dimensions).
+    // The stored days' session totals, with `m` too (they keep the same dimensions).
     totals: totals && { sql: `SELECT *, ${f.sql || 'TRUE'} AS m FROM (${totals.sql})`, params: { ...totals.params, ...f.params } },
-    prelude: shared?.prelude ?? '',
+    prelude: shared.prelude,
     visitors: visitorBitmap(sql, q, covered),
   };
 }
@@ -365,11 +360,11 @@ export async function pageSources(
   const [pages, visitors, scrolls, sessions] = [
     storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.pages), covered),
     storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.pageVisitors), covered),
-    storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.pageScrolls), covered, true, rows.sids),
-    storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.sessions), covered, true, rows.sids),
+    storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.pageScrolls), covered, rows.sids),
+    storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.sessions), covered, rows.sids),
   ];
-  // Every day stored: the per-day entry, exit and depth parts too (their parameters are the others').
-  const totals = storedOnly(q, prefix, DERIVED_TABLES.pageTotals.table, covered);
+  // The stored days' entry, exit and depth parts too (their parameters are the others').
+  const totals = storedPart(q, prefix, DERIVED_TABLES.pageTotals.table, covered);
   return { pages, visitors, scrolls, sessions, totals, prelude: rows.prelude, bitmap: visitorBitmap(sql, q, covered) };
 }
 

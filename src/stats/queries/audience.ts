@@ -29,8 +29,8 @@ const TABLES = Object.keys(AUDIENCE_DIMENSIONS) as Table[];
 // Without filters, or with filters on visitor dimensions only, it reads the per-(day, session) rows instead, which keep these dimensions (core/rollup.ts
 // VISITOR_DIMENSIONS) and are about a third as many.
 // The screen size string is made after the deduplication (once per visitor and values, not per row).
-const audienceSql = (rows: string) => `
-WITH ev AS (
+const audienceSql = (rows: string, prelude: string) => `
+WITH ${prelude} ev AS (
   SELECT anonymous_id, ${TABLES.map((t) => `${AUDIENCE_DIMENSIONS[t]} AS ${t}`).join(', ')}
   FROM (SELECT DISTINCT vid AS anonymous_id, device_type, browser, os, country, language, screen_w, screen_h FROM (${rows}) WHERE m)
 ),
@@ -46,11 +46,11 @@ QUALIFY row_number() OVER (PARTITION BY dim ORDER BY visitors DESC, value) <= $l
 ORDER BY dim, visitors DESC, value`;
 
 /**
- * With visitor numbers (every row a stored session row: ../rollup.ts VisitorBitmap): the distinct (number,
+ * With visitor numbers (../rollup.ts VisitorBitmap; rows from `events` by their visitors' keys): the distinct (number,
  * dimensions) rows, then per table its values' visitors as bitmap bits (63 -> 46 ms on the bench lake).
  */
-const numberedSql = (rows: string, bitmap: (column: string) => string) => `
-WITH ev AS MATERIALIZED (SELECT DISTINCT vno, device_type, browser, os, country, language, screen_w, screen_h FROM (${rows}) WHERE m),
+const numberedSql = (rows: string, prelude: string, bitmap: (column: string) => string) => `
+WITH ${prelude} ev AS MATERIALIZED (SELECT DISTINCT vno, device_type, browser, os, country, language, screen_w, screen_h FROM (${rows}) WHERE m),
 g AS (
   ${TABLES.map((t, i) => `SELECT ${i} AS dim, ${AUDIENCE_DIMENSIONS[t]} AS value_raw, ${bitmap('vno')} AS visitors FROM ev GROUP BY ALL`).join('\n  UNION ALL ')}
 )
@@ -63,7 +63,8 @@ export async function audience(sql: SqlRunner, q: StatsQuery) {
   // Groups: at most every value of these dimensions the rollup holds.
   const bitmap = bySession?.visitors(sql.rollupSiteStats?.(q.site)?.audienceValues ?? Infinity) ?? null;
   const rows = bySession ?? (await rollupRows(sql, q));
-  const statement = bitmap === null ? audienceSql(rows.sql) : numberedSql(rows.sql, bitmap);
+  const prelude = bySession?.prelude ?? '';
+  const statement = bitmap === null ? audienceSql(rows.sql, prelude) : numberedSql(rows.sql, prelude, bitmap);
   const result = await sql.queryInternal(statement, mergeParams(rows.params, { limit: q.limit }));
   const out = Object.fromEntries(TABLES.map((t) => [t, [] as { value: string; visitors: number }[]]));
   for (const r of result.rows) {

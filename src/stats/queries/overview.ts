@@ -36,8 +36,8 @@ export interface TrendPoint {
  * a `solo` row, which is all of its session already; distinct counts are taken over pre-deduplicated (period,
  * bucket, id) sets instead of count(DISTINCT) per group.
  */
-const overviewSql = (cur: string, prev: string, bucket: 'hour' | 'day') => `
-WITH r AS MATERIALIZED (
+const overviewSql = (cur: string, prev: string, bucket: 'hour' | 'day', prelude = '') => `
+WITH ${prelude} r AS MATERIALIZED (
   SELECT sid, vid, pv, active, t_min, t_max, cur, m, solo,
     ${bucket === 'hour' ? 'CAST(epoch(dt) AS BIGINT) + hour * 3600' : 'CAST(epoch(dt) AS BIGINT)'} AS b
   FROM (SELECT *, TRUE AS cur FROM (${cur}) UNION ALL SELECT *, FALSE AS cur FROM (${prev}))
@@ -78,11 +78,31 @@ UNION ALL
 SELECT 'trend', cur, b, visitors, page_views, sessions, NULL, NULL, NULL FROM t`;
 
 /**
+ * The CTE bk (the trend buckets of both periods; the daily point of a day rolled up in part counted from the rows of
+ * the CTE ses, `visitors` its distinct visitors) and the answer's rows from it and the CTEs v and s.
+ */
+const bucketsAnswerSql = (buckets: [string, string], partial: [string, string], bucket: 'hour' | 'day', visitors: string) => `bk AS (
+  SELECT dt, hour, visitors, sessions, page_views, TRUE AS cur FROM (${buckets[0]})
+  UNION ALL SELECT dt, hour, visitors, sessions, page_views, FALSE AS cur FROM (${buckets[1]})${
+    bucket === 'day' && partial.some((p) => p !== 'FALSE')
+      ? `
+  UNION ALL SELECT dt, -1, ${visitors}::INTEGER, count(DISTINCT sid)::INTEGER, sum(pv)::INTEGER, cur FROM ses
+  WHERE (cur AND ${partial[0]}) OR (NOT cur AND ${partial[1]}) GROUP BY dt, cur`
+      : ''
+  }
+)
+SELECT 'total' AS kind, v.cur, NULL::BIGINT AS b, v.visitors, v.page_views, s.sessions, s.bounces, s.avg_dur_ms, s.session_pv
+FROM v LEFT JOIN s ON s.cur = v.cur
+UNION ALL
+SELECT 'trend', cur, ${bucket === 'hour' ? 'CAST(epoch(dt) AS BIGINT) + hour * 3600' : 'CAST(epoch(dt) AS BIGINT)'}, visitors, page_views, sessions, NULL, NULL, NULL
+FROM bk WHERE ${bucket === 'hour' ? 'hour >= 0' : 'hour = -1'}`;
+
+/**
  * The same answer without filters, from the per-(day, session) rows and the stored trend buckets (../rollup.ts
  * sessionSources): sessions re-aggregate across days as above; visitors are distinct over the session rows (which
  * keep the events without a session too, sid NULL); each trend
  * point is its bucket's stored distinct counts, except the daily point of a day rolled up in part (today), which is
- * counted from its session rows. (All rows stored: storedTotalsSql.)
+ * counted from its session rows. (With per-day totals and visitor numbers: totalsSql.)
  */
 const unfilteredSql = (
   sessions: [string, string],
@@ -107,21 +127,7 @@ s AS (
     avg(dur_ms)::DOUBLE AS avg_dur_ms, sum(pv)::BIGINT AS session_pv
   FROM sess GROUP BY cur
 ),
-bk AS (
-  SELECT dt, hour, visitors, sessions, page_views, TRUE AS cur FROM (${buckets[0]})
-  UNION ALL SELECT dt, hour, visitors, sessions, page_views, FALSE AS cur FROM (${buckets[1]})${
-    bucket === 'day' && partial.some((p) => p !== 'FALSE')
-      ? `
-  UNION ALL SELECT dt, -1, count(DISTINCT visitor)::INTEGER, count(DISTINCT sid)::INTEGER, sum(pv)::INTEGER, cur FROM ses
-  WHERE (cur AND ${partial[0]}) OR (NOT cur AND ${partial[1]}) GROUP BY dt, cur`
-      : ''
-  }
-)
-SELECT 'total' AS kind, v.cur, NULL::BIGINT AS b, v.visitors, v.page_views, s.sessions, s.bounces, s.avg_dur_ms, s.session_pv
-FROM v LEFT JOIN s ON s.cur = v.cur
-UNION ALL
-SELECT 'trend', cur, ${bucket === 'hour' ? 'CAST(epoch(dt) AS BIGINT) + hour * 3600' : 'CAST(epoch(dt) AS BIGINT)'}, visitors, page_views, sessions, NULL, NULL, NULL
-FROM bk WHERE ${bucket === 'hour' ? 'hour >= 0' : 'hour = -1'}`;
+${bucketsAnswerSql(buckets, partial, bucket, 'count(DISTINCT visitor)')}`;
 
 /** The CTE s of overviewSql (the session totals per period) from `parts` (cur, sessions, bounces, dur_ms, pv). */
 const TOTALS_FROM_PARTS = `s AS (
@@ -131,54 +137,58 @@ const TOTALS_FROM_PARTS = `s AS (
 ),`;
 
 /**
- * The unfiltered answer when every day of both periods is stored: the session totals are the per-day sums
- * (core/rollup.ts SESSION_TOTALS_TABLE, each row taken as a whole session), minus the same sums over the `shared` rows,
- * plus those sessions regrouped; visitors are a bitmap of their numbers (`bitmap`); the trend is the stored buckets.
- * Reads the session rows' visitor number and page views, and the few shared rows, instead of every session's times.
+ * The unfiltered answer from the stored days' per-day session totals (core/rollup.ts SESSION_TOTALS_TABLE, each row
+ * taken as a whole session): those sums, minus the same sums over the stored rows that are not `solo` (`shared`, or
+ * their session goes on in the rows from `events`), plus all the non-solo rows' sessions regrouped (the rows from
+ * `events` included); visitors are a bitmap of their numbers (`bitmap`, the rows from `events` by their keys); the
+ * trend is the buckets, and the daily point of a day rolled up in part is counted from its session rows. Reads the
+ * session rows' visitor number and page views, and the few non-solo rows, instead of every session's times.
  */
-const storedTotalsSql = (sessions: [string, string], totals: [string, string], buckets: [string, string], bucket: 'hour' | 'day', bitmap: (c: string) => string) => `
-WITH ses AS (
-  SELECT vno, pv, shared, sid, active, t_min, t_max, TRUE AS cur FROM (${sessions[0]})
-  UNION ALL SELECT vno, pv, shared, sid, active, t_min, t_max, FALSE AS cur FROM (${sessions[1]})
+const totalsSql = (
+  sessions: [string, string],
+  totals: [string, string],
+  buckets: [string, string],
+  partial: [string, string],
+  bucket: 'hour' | 'day',
+  prelude: string,
+  bitmap: (c: string) => string,
+) => `
+WITH ${prelude} ses AS (
+  SELECT dt, vno, pv, solo, live, sid, active, t_min, t_max, TRUE AS cur FROM (${sessions[0]})
+  UNION ALL SELECT dt, vno, pv, solo, live, sid, active, t_min, t_max, FALSE AS cur FROM (${sessions[1]})
 ),
-sh AS MATERIALIZED (SELECT cur, sid, pv, active, epoch_ms(t_min) AS t0, epoch_ms(t_max) AS t1 FROM ses WHERE shared AND sid IS NOT NULL),
+sh AS MATERIALIZED (SELECT cur, sid, live, pv, active, epoch_ms(t_min) AS t0, epoch_ms(t_max) AS t1 FROM ses WHERE NOT solo AND sid IS NOT NULL),
 parts AS (
   SELECT TRUE AS cur, sessions, bounces, dur_ms, pv FROM (${totals[0]})
   UNION ALL SELECT FALSE, sessions, bounces, dur_ms, pv FROM (${totals[1]})
-  UNION ALL SELECT cur, -1, -(pv = 1 AND active = 0)::INTEGER, -(t1 - t0), -pv FROM sh
+  UNION ALL SELECT cur, -1, -(pv = 1 AND active = 0)::INTEGER, -(t1 - t0), -pv FROM sh WHERE NOT live
   UNION ALL SELECT cur, 1, (sum(pv) = 1 AND sum(active) = 0)::INTEGER, max(t1) - min(t0), sum(pv) FROM sh GROUP BY cur, sid
 ),
 ${TOTALS_FROM_PARTS}
 v AS (SELECT cur, ${bitmap('vno')} AS visitors, sum(pv)::BIGINT AS page_views FROM ses GROUP BY cur),
-bk AS (
-  SELECT dt, hour, visitors, sessions, page_views, TRUE AS cur FROM (${buckets[0]})
-  UNION ALL SELECT dt, hour, visitors, sessions, page_views, FALSE AS cur FROM (${buckets[1]})
-)
-SELECT 'total' AS kind, v.cur, NULL::BIGINT AS b, v.visitors, v.page_views, s.sessions, s.bounces, s.avg_dur_ms, s.session_pv
-FROM v LEFT JOIN s ON s.cur = v.cur
-UNION ALL
-SELECT 'trend', cur, ${bucket === 'hour' ? 'CAST(epoch(dt) AS BIGINT) + hour * 3600' : 'CAST(epoch(dt) AS BIGINT)'}, visitors, page_views, sessions, NULL, NULL, NULL
-FROM bk WHERE ${bucket === 'hour' ? 'hour >= 0' : 'hour = -1'}`;
+${bucketsAnswerSql(buckets, partial, bucket, bitmap('vno'))}`;
 
 /**
- * storedTotalsSql with filters on visitor dimensions (every row has `m`) and a daily trend: the sessions with a
- * matching row, as the per-day sums of matching rows, minus the matching `shared` rows, plus the shared sessions with a
- * matching row regrouped (all their rows, as overviewSql does); per day the same for the sessions, and the visitors and
- * page views of the matching rows.
+ * totalsSql with filters on visitor dimensions (every row has `m`) and a daily trend: the sessions with a matching
+ * row, as the per-day sums of matching rows, minus the matching stored non-solo rows, plus the non-solo sessions with
+ * a matching row regrouped (all their rows, as overviewSql does); per day the same for the sessions, and the visitors
+ * and page views of the matching rows.
  */
-const matchingTotalsSql = (sessions: [string, string], totals: [string, string], bitmap: (c: string) => string) => `
-WITH ses AS (
-  SELECT dt, vno, pv, shared, sid, active, t_min, t_max, m, TRUE AS cur FROM (${sessions[0]})
-  UNION ALL SELECT dt, vno, pv, shared, sid, active, t_min, t_max, m, FALSE AS cur FROM (${sessions[1]})
+const matchingTotalsSql = (sessions: [string, string], totals: [string, string], prelude: string, bitmap: (c: string) => string) => `
+WITH ${prelude} ses AS (
+  SELECT dt, vno, pv, solo, live, sid, active, t_min, t_max, m, TRUE AS cur FROM (${sessions[0]})
+  UNION ALL SELECT dt, vno, pv, solo, live, sid, active, t_min, t_max, m, FALSE AS cur FROM (${sessions[1]})
 ),
-sh AS MATERIALIZED (SELECT cur, dt, sid, pv, active, epoch_ms(t_min) AS t0, epoch_ms(t_max) AS t1, m FROM ses WHERE shared AND sid IS NOT NULL),
+sh AS MATERIALIZED (
+  SELECT cur, dt, sid, live, pv, active, epoch_ms(t_min) AS t0, epoch_ms(t_max) AS t1, m FROM ses WHERE NOT solo AND sid IS NOT NULL
+),
 tot AS (
   SELECT TRUE AS cur, dt, sessions, bounces, dur_ms, pv FROM (${totals[0]}) WHERE m
   UNION ALL SELECT FALSE, dt, sessions, bounces, dur_ms, pv FROM (${totals[1]}) WHERE m
 ),
 parts AS (
   SELECT cur, sessions, bounces, dur_ms, pv FROM tot
-  UNION ALL SELECT cur, -1, -(pv = 1 AND active = 0)::INTEGER, -(t1 - t0), -pv FROM sh WHERE m
+  UNION ALL SELECT cur, -1, -(pv = 1 AND active = 0)::INTEGER, -(t1 - t0), -pv FROM sh WHERE m AND NOT live
   UNION ALL SELECT cur, 1, (sum(pv) = 1 AND sum(active) = 0)::INTEGER, max(t1) - min(t0), sum(pv) FROM sh GROUP BY cur, sid HAVING bool_or(m)
 ),
 ${TOTALS_FROM_PARTS}
@@ -187,7 +197,7 @@ days AS (SELECT cur, dt, ${bitmap('vno')} AS visitors, sum(pv)::BIGINT AS page_v
 dsess AS (
   SELECT cur, dt, sum(n)::BIGINT AS sessions FROM (
     SELECT cur, dt, sessions AS n FROM tot
-    UNION ALL SELECT cur, dt, -count(*) FROM sh WHERE m GROUP BY cur, dt
+    UNION ALL SELECT cur, dt, -count(*) FROM sh WHERE m AND NOT live GROUP BY cur, dt
     UNION ALL SELECT cur, dt, count(DISTINCT sid) FROM sh WHERE m GROUP BY cur, dt
   ) GROUP BY cur, dt
 )
@@ -206,11 +216,20 @@ export async function overview(sql: SqlRunner, q: StatsQuery) {
   const bucket = bucketOf(q);
   const [fastCur, fastPrev] = await Promise.all([sessionSources(sql, q, 'c_'), sessionSources(sql, prev, 'p_')]);
   let result;
-  // Both periods in one aggregate: the bitmap only if each period's rows are all stored.
-  const bitmap = fastCur !== null && fastPrev !== null && fastPrev.visitors(2) !== null ? fastCur.visitors(2) : null;
+  // Both periods in one aggregate: the bitmap only if each period's can have one. Groups: each period, and the days
+  // rolled up in part (at most the first and the last of each).
+  const bitmap = fastCur !== null && fastPrev !== null && fastPrev.visitors(6) !== null ? fastCur.visitors(6) : null;
   if (fastCur?.totals && fastPrev?.totals && bitmap !== null) {
     result = await sql.queryInternal(
-      storedTotalsSql([fastCur.sessions.sql, fastPrev.sessions.sql], [fastCur.totals.sql, fastPrev.totals.sql], [fastCur.buckets.sql, fastPrev.buckets.sql], bucket, bitmap),
+      totalsSql(
+        [fastCur.sessions.sql, fastPrev.sessions.sql],
+        [fastCur.totals.sql, fastPrev.totals.sql],
+        [fastCur.buckets.sql, fastPrev.buckets.sql],
+        [fastCur.partialDays, fastPrev.partialDays],
+        bucket,
+        fastCur.prelude + fastPrev.prelude,
+        bitmap,
+      ),
       mergeParams(fastCur.sessions.params, fastCur.buckets.params, fastPrev.sessions.params, fastPrev.buckets.params),
       { maxRows: 100_000 },
     );
@@ -234,14 +253,15 @@ export async function overview(sql: SqlRunner, q: StatsQuery) {
     const numbered = byCur !== null && byPrev !== null && byPrev.visitors(groups) !== null ? byCur.visitors(groups) : null;
     if (byCur?.totals && byPrev?.totals && numbered !== null) {
       result = await sql.queryInternal(
-        matchingTotalsSql([byCur.sql, byPrev.sql], [byCur.totals.sql, byPrev.totals.sql], numbered),
+        matchingTotalsSql([byCur.sql, byPrev.sql], [byCur.totals.sql, byPrev.totals.sql], byCur.prelude + byPrev.prelude, numbered),
         mergeParams(byCur.params, byCur.totals.params, byPrev.params, byPrev.totals.params),
         { maxRows: 100_000 },
       );
     } else {
-      const [cur, before] =
-        byCur !== null && byPrev !== null ? [byCur as Scope, byPrev as Scope] : await Promise.all([rollupRows(sql, q, 'c_'), rollupRows(sql, prev, 'p_')]);
-      result = await sql.queryInternal(overviewSql(cur.sql, before.sql, bucket), mergeParams(cur.params, before.params), { maxRows: 100_000 });
+      const bySessions = byCur !== null && byPrev !== null;
+      const [cur, before] = bySessions ? [byCur as Scope, byPrev as Scope] : await Promise.all([rollupRows(sql, q, 'c_'), rollupRows(sql, prev, 'p_')]);
+      const prelude = bySessions ? byCur!.prelude + byPrev!.prelude : '';
+      result = await sql.queryInternal(overviewSql(cur.sql, before.sql, bucket, prelude), mergeParams(cur.params, before.params), { maxRows: 100_000 });
     }
   }
   const totals = { rows: result.rows.filter((r) => r.kind === 'total') };

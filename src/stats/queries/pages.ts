@@ -60,8 +60,8 @@ const endsSql = (sessions: string) => `
 /**
  * The same answer without filters from the per-day tables (../rollup.ts pageSources): views and engaged time are
  * sums of per-day ones; visitors are distinct over the (page hash, visitor) pairs of the top pages (by visitor
- * number, `bitmap`, when all rows are stored); the depth is
- * averaged over (page, session) pairs, a `solo` scroll row being its pair already.
+ * number, `bitmap`, when the bitmaps fit); the depth is averaged over (page, session) pairs, a `solo` scroll row being
+ * its pair already.
  */
 interface FastTables {
   readonly pages: string;
@@ -111,22 +111,23 @@ ends AS (
 ${ANSWER_SQL}`;
 
 /**
- * fastSql when every day is stored (`totals`: core/rollup.ts PAGE_TOTALS_TABLE): entries, exits and the depth parts
- * are the per-day sums (each session and scroll row taken as a whole session), minus the same over the `shared` rows,
- * plus those sessions regrouped; only the shared session and scroll rows are read, not every one.
+ * fastSql with the stored days' per-day parts (`totals`: core/rollup.ts PAGE_TOTALS_TABLE): entries, exits and the
+ * depth parts are those sums (each session and scroll row taken as a whole session), minus the same over the stored
+ * rows that are not `solo`, plus all the non-solo rows' sessions regrouped (the rows from `events` included); only the
+ * non-solo session and scroll rows are read, not every one.
  */
-const storedSql = (t: FastTables & { readonly totals: string }) => `
-WITH ${topPagesSql(t)}
+const totalsSql = (t: FastTables & { readonly totals: string }) => `
+WITH ${t.prelude} ${topPagesSql(t)}
 pt AS MATERIALIZED (
   SELECT ph, sum(entries)::BIGINT AS entries, sum(exits)::BIGINT AS exits, sum(depth_sum)::BIGINT AS depth_sum, sum(depth_n)::BIGINT AS depth_n
   FROM (${t.totals}) GROUP BY ph
 ),
-shs AS MATERIALIZED (SELECT sid, pv_first, pv_last, entry_ph, exit_ph FROM (${t.sessions}) WHERE shared AND sid IS NOT NULL AND pv > 0),
-shc AS MATERIALIZED (SELECT ph, sid, depth FROM (${t.scrolls}) WHERE shared AND ph IN (SELECT ph FROM views)),
+shs AS MATERIALIZED (SELECT sid, pv_first, pv_last, entry_ph, exit_ph, live FROM (${t.sessions}) WHERE NOT solo AND sid IS NOT NULL AND pv > 0),
+shc AS MATERIALIZED (SELECT ph, sid, depth, live FROM (${t.scrolls}) WHERE NOT solo AND ph IN (SELECT ph FROM views)),
 depths AS (
   SELECT ph, CASE WHEN sum(n) = 0 THEN NULL ELSE sum(d)::DOUBLE / sum(n) END AS avg_depth FROM (
     SELECT ph, depth_sum AS d, depth_n AS n FROM pt WHERE ph IN (SELECT ph FROM views)
-    UNION ALL SELECT ph, -coalesce(depth, 0), -(depth IS NOT NULL)::INTEGER FROM shc
+    UNION ALL SELECT ph, -coalesce(depth, 0), -(depth IS NOT NULL)::INTEGER FROM shc WHERE NOT live
     UNION ALL SELECT ph, coalesce(max(depth), 0), (max(depth) IS NOT NULL)::INTEGER FROM shc GROUP BY ph, sid
   ) GROUP BY ph
 ),
@@ -136,8 +137,8 @@ ends AS (
     SELECT kind, ph, sum(n)::BIGINT AS sessions FROM (
       SELECT 'entry' AS kind, ph, entries AS n FROM pt
       UNION ALL SELECT 'exit', ph, exits FROM pt
-      UNION ALL SELECT 'entry', entry_ph, -1 FROM shs
-      UNION ALL SELECT 'exit', exit_ph, -1 FROM shs
+      UNION ALL SELECT 'entry', entry_ph, -1 FROM shs WHERE NOT live
+      UNION ALL SELECT 'exit', exit_ph, -1 FROM shs WHERE NOT live
       UNION ALL SELECT 'entry', arg_min(entry_ph, pv_first), 1 FROM shs GROUP BY sid
       UNION ALL SELECT 'exit', arg_max(exit_ph, pv_last), 1 FROM shs GROUP BY sid
     ) GROUP BY kind, ph HAVING sum(n) > 0
@@ -155,7 +156,7 @@ export async function pages(sql: SqlRunner, q: StatsQuery) {
       bitmap: fast.bitmap(q.limit), // groups: the top pages
     };
     result = await sql.queryInternal(
-      fast.totals === null ? fastSql(tables) : storedSql({ ...tables, totals: fast.totals.sql }),
+      fast.totals === null ? fastSql(tables) : totalsSql({ ...tables, totals: fast.totals.sql }),
       mergeParams(fast.pages.params, fast.visitors.params, fast.scrolls.params, fast.sessions.params, fast.totals?.params ?? {}, { limit: q.limit }),
     );
   } else {

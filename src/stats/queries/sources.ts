@@ -26,7 +26,7 @@ const TABLES = Object.keys(SOURCE_DIMENSIONS) as Table[];
  * The tables from `s` (one row per session: visitor and the hashes of its entry values) and `names` (hash -> value),
  * most sessions first. Visitors are counted over pre-deduplicated (hash, visitor) rows instead of count(DISTINCT)
  * per value; grouping integers instead of the strings halved this tile's time (measured). With `bitmap` (visitor
- * numbers: every row stored, ../rollup.ts VisitorBitmap), `visitor` is the number and each value's visitors are a
+ * numbers: ../rollup.ts VisitorBitmap), `visitor` is the number (or key) and each value's visitors are a
  * bitmap's set bits (78 -> 52 ms on the bench lake).
  */
 const tablesSql = (r: string, s: string, names: string, prelude = '', bitmap: ((column: string) => string) | null = null) => `
