@@ -185,10 +185,12 @@ export interface SqlRunner {
    * With rollupDays, for a statement that needs the rollup rows (core/rollup.ts rollupSelectSql) of the later hours
    * of partial days (`partial`: day -> first hour the rollup does not hold): `rows`, a SELECT of the rollup rows of
    * those hours' Parquet files, computed once per file (null when there are none), and `source`, eventsOfDays'
-   * relation for [fromDay, toDay] without those files (the not-yet-written events are in `source` only). Rows of
+   * relation for [fromDay, toDay] without those files (the not-yet-written events are in `source` only), or null
+   * when there is nothing else to read: no other file of those days and no not-yet-written event of them at the call
+   * (a statement then answers for the data of that moment; one written since moves rollupGeneration). Rows of
    * different files are not merged: a (session, page, hour) can have several, so readers must re-aggregate.
    */
-  liveRowsOfDays?(fromDay: string, toDay: string, partial: ReadonlyMap<string, number>): Promise<{ rows: string | null; source: string }>;
+  liveRowsOfDays?(fromDay: string, toDay: string, partial: ReadonlyMap<string, number>): Promise<{ rows: string | null; source: string | null }>;
   /**
    * A relation (SQL text for a FROM clause) with the rows of `events` of the UTC days [fromDay, toDay] and possibly
    * more, cheaper to plan than `events` (which lists every file of the lake: ~0.1 s for 720 files); callers still

@@ -211,17 +211,26 @@ test('a session without an anonymous id counts as a session, not as a visitor (b
   }
 });
 
-test('a range ending today: its buckets hold today hourly rows but no per-day row, which the overview counts itself', async () => {
-  const q = parseStatsQuery(new URLSearchParams('site=shop'), NOW);
-  const fast = (await sessionSources(rolled.engine, q, 'c_'))!;
-  assert.match(fast.partialDays, /^dt IN \(/, 'today is rolled up in part');
-  const r = await rolled.engine.queryInternal(
-    `WITH ${fast.prelude} b AS (${fast.buckets.sql}) SELECT count_if(hour = -1)::INTEGER AS days, count_if(hour BETWEEN 0 AND 11)::INTEGER AS stored, ` +
-      `count_if(hour >= 12)::INTEGER AS later FROM b WHERE dt = '2026-11-26'`,
-    fast.buckets.params,
-  );
-  assert.equal(r.rows[0]!.days, 0);
-  assert.ok(Number(r.rows[0]!.stored) > 0 && Number(r.rows[0]!.later) > 0, JSON.stringify(r.rows[0]));
+test('a range ending today: its buckets hold no per-day row of today, which the overview counts itself; hourly rows of its later hours only for an hourly trend', async () => {
+  const count = async (query: string) => {
+    const q = parseStatsQuery(new URLSearchParams(query), NOW);
+    const fast = (await sessionSources(rolled.engine, q, 'c_'))!;
+    assert.match(fast.partialDays, /^dt IN \(/, 'today is rolled up in part');
+    const r = await rolled.engine.queryInternal(
+      `WITH ${fast.prelude} b AS (${fast.buckets.sql}) SELECT count_if(hour = -1)::INTEGER AS days, count_if(hour BETWEEN 0 AND 11)::INTEGER AS stored, ` +
+        `count_if(hour >= 12)::INTEGER AS later FROM b WHERE dt = '2026-11-26'`,
+      { ...fast.sessions.params, ...fast.buckets.params },
+    );
+    return r.rows[0]!;
+  };
+  // The last 7 days: a daily trend, so the stored buckets only (the later hours' rows would not be read).
+  const daily = await count('site=shop');
+  assert.equal(daily.days, 0);
+  assert.ok(Number(daily.stored) > 0 && Number(daily.later) === 0, JSON.stringify(daily));
+  // Today alone: an hourly trend, the later hours from `events`.
+  const hourly = await count('site=shop&from=2026-11-26&to=2026-11-26');
+  assert.equal(hourly.days, 0);
+  assert.ok(Number(hourly.stored) > 0 && Number(hourly.later) > 0, JSON.stringify(hourly));
 });
 
 test('runConsistent runs a tile again when a partial day changed while it ran, then from events alone', async () => {

@@ -16,7 +16,7 @@ import {
   rollupSelectSql,
   visitorBitmapCountSql,
 } from '../core/rollup.js';
-import { eventScope, filterSql, lastDay, type Scope, type StatsQuery } from './params.js';
+import { bucketOf, eventScope, filterSql, lastDay, type Scope, type StatsQuery } from './params.js';
 
 /**
  * The rollup rows (core/rollup.ts) of a tile's site and range, for the tiles that answer from them: the stored rows
@@ -31,6 +31,13 @@ const DAY_MS = 86_400_000;
 
 function rollupAnswers(sql: SqlRunner, q: StatsQuery): boolean {
   return sql.rollupDays !== undefined && q.filters.every((f) => (ROLLUP_DIMENSIONS as readonly string[]).includes(f.column));
+}
+
+/** Every UTC day [from, to) touches, first to last (YYYY-MM-DD). */
+function daysOf(q: StatsQuery): string[] {
+  const out: string[] = [];
+  for (let t = Date.parse(`${q.from.slice(0, 10)}T00:00:00Z`); t <= Date.parse(`${lastDay(q.to)}T00:00:00Z`); t += DAY_MS) out.push(new Date(t).toISOString().slice(0, 10));
+  return out;
 }
 
 /** Whole UTC days inside [from, to), first to last (YYYY-MM-DD). */
@@ -55,15 +62,11 @@ async function coveredDays(sql: SqlRunner, q: StatsQuery, from: DerivedTable['fr
   const partial = new Map(days.filter((d) => covered.get(d)! < 24).map((d) => [d, covered.get(d)!]));
   const exact = whole.length > 0 && whole[0] === q.from.slice(0, 10) && Date.parse(q.to) === Date.parse(`${whole[whole.length - 1]}T00:00:00Z`) + DAY_MS;
   const all = exact && days.length === whole.length && partial.size === 0;
-  let source = 'events';
+  let source: string | null = 'events';
   let cachedRows: string | null = null;
   if (!all && sql.eventsOfDays !== undefined) {
     // The days not covered whole: [first, last] of the range's days (cut ones included) not in `days`, or partial.
-    const rest: string[] = [];
-    for (let t = Date.parse(`${q.from.slice(0, 10)}T00:00:00Z`); t <= Date.parse(`${lastDay(q.to)}T00:00:00Z`); t += DAY_MS) {
-      const day = new Date(t).toISOString().slice(0, 10);
-      if (!days.includes(day) || partial.has(day)) rest.push(day);
-    }
+    const rest = daysOf(q).filter((day) => !days.includes(day) || partial.has(day));
     if (rest.length > 0 && partial.size > 0 && from === 'rows' && sql.liveRowsOfDays !== undefined) {
       ({ source, rows: cachedRows } = await sql.liveRowsOfDays(rest[0]!, rest[rest.length - 1]!, partial));
     } else if (rest.length > 0) {
@@ -79,8 +82,11 @@ interface Covered {
   /** Of those, the days whose stored rows cover only their first N hours (day -> N): the rest is read from `events`. */
   readonly partial: ReadonlyMap<string, number>;
   readonly all: boolean;
-  /** Where the rest is read from (a FROM clause). */
-  readonly source: string;
+  /**
+   * Where the rest is read from (a FROM clause); null: nowhere but the cached rows (SqlRunner.liveRowsOfDays: no other
+   * file, no unwritten event).
+   */
+  readonly source: string | null;
   /**
    * The rollup rows of the partial days' later hours that are in Parquet files, kept per file by the runner
    * (SqlRunner.liveRowsOfDays; `source` then lacks those files), or null: all of the rest is read from `source`.
@@ -98,8 +104,16 @@ interface Covered {
  * plus the runner's cached rows of the partial days' later hours (`cachedWhere`: rangeParts' `cached`) if it keeps them.
  */
 function restRows(covered: Pick<Covered, 'cachedRows' | 'source'>, where: string, cachedWhere: string): string {
+  const cached = covered.cachedRows === null ? null : `SELECT * FROM (${covered.cachedRows}) WHERE ${cachedWhere}`;
+  if (covered.source === null) return cached ?? `SELECT * FROM ${ROLLUP_TABLE} WHERE FALSE`;
   const grouped = rollupSelectSql(where, covered.source);
-  return covered.cachedRows === null ? grouped : `SELECT * FROM (${covered.cachedRows}) WHERE ${cachedWhere} UNION ALL ${grouped}`;
+  return cached === null ? grouped : `${cached} UNION ALL ${grouped}`;
+}
+
+/** covered.source for the tables read from `events` other than rollup rows (only those rows can be cached). */
+function eventSource(covered: Covered): string {
+  if (covered.source === null) throw new Error('the rest of a range is read from cached rollup rows only');
+  return covered.source;
 }
 
 /** `dt IN (<the partial days>)` with the parameters rangeParts() binds for the rest ('FALSE' without partial days). */
@@ -160,7 +174,7 @@ function sharedRows(q: StatsQuery, prefix: string, covered: Covered, from: Deriv
 
 /** The base rows `from` of the rest of a range (rangeParts' `rest` and `cached`). */
 function restOf(from: DerivedTable['from'], covered: Covered, parts: { rest: string; cached: string }): string {
-  return from === 'rows' ? restRows(covered, parts.rest, parts.cached) : BASE_TABLES[from].select(parts.rest, covered.source);
+  return from === 'rows' ? restRows(covered, parts.rest, parts.cached) : BASE_TABLES[from].select(parts.rest, eventSource(covered));
 }
 
 /**
@@ -268,7 +282,7 @@ export async function rollupRows(sql: SqlRunner, q: StatsQuery, prefix = 'r_'): 
 export async function interactionEvents(sql: SqlRunner, q: StatsQuery, prefix = 'i_'): Promise<Scope> {
   if (sql.rollupDays === undefined) return { sql: 'SELECT * FROM events', params: {} };
   const covered = await coveredDays(sql, q, 'interactions');
-  const rows = storedAndLive(q, prefix, INTERACTIONS_TABLE, (rest) => interactionsSelectSql(rest, covered.source), covered);
+  const rows = storedAndLive(q, prefix, INTERACTIONS_TABLE, (rest) => interactionsSelectSql(rest, eventSource(covered)), covered);
   return { sql: `SELECT ${INTERACTION_COLUMNS.join(', ')} FROM (${rows.sql})`, params: rows.params };
 }
 
@@ -288,9 +302,13 @@ export async function sessionSources(
   // One set of covered days for both (they share the parameters $<prefix>c0... and the rows from `events`).
   const covered = await coveredDays(sql, q, 'rows');
   const rows = sharedRows(q, prefix, covered, 'rows');
+  // A daily trend over stored days only, partial ones included: the rows from `events` (their later hours) add no
+  // bucket it reads (the partial days' points come from the session rows), so the stored buckets alone.
+  const spanStored = daysOf(q).every((d) => covered.days.includes(d));
+  const dailyStored = bucketOf(q) === 'day' && spanStored ? storedPart(q, prefix, DERIVED_TABLES.buckets.table, covered) : null;
   const [sessions, buckets] = [
     storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.sessions), covered, rows.sids),
-    storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.buckets), covered),
+    dailyStored ?? storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.buckets), covered),
   ];
   // The stored days' session totals too (their parameters are the sessions').
   const totals = storedPart(q, prefix, DERIVED_TABLES.sessionTotals.table, covered);
@@ -301,14 +319,16 @@ export async function sessionSources(
  * The per-(day, session) rows with the filter match flag `m`, when every filter is on a column they keep
  * (core/rollup.ts VISITOR_DIMENSIONS: device, browser, OS, country), so a row's events all match or none does; else
  * null. They hold no hour, so they serve daily trends only. Also the stored days' per-day totals (SESSION_TOTALS_TABLE)
- * with `m` (null: no day stored).
+ * with `m` (null: no day stored). Without `solo`, the rows lack the columns `solo` and `live` (storedAndLive), which
+ * cost a join of every stored row with the session ids of the rows from `events` in a range that has some.
  */
 export async function sessionRowsMatching(
   sql: SqlRunner,
   q: StatsQuery,
   prefix: string,
+  solo = true,
 ): Promise<(Scope & { totals: Scope | null; prelude: string; visitors: VisitorBitmap }) | null> {
-  const found = await sessionRowsAndNames(sql, q, prefix, false);
+  const found = await sessionRowsAndNames(sql, q, prefix, false, solo);
   return found === null ? null : { ...found.rows, totals: found.totals, prelude: found.prelude, visitors: found.visitors };
 }
 
@@ -321,6 +341,7 @@ export async function sessionRowsAndNames(
   q: StatsQuery,
   prefix: string,
   names: boolean,
+  solo = true,
 ): Promise<{ rows: Scope; names: Scope | null; totals: Scope | null; prelude: string; visitors: VisitorBitmap } | null> {
   if (sql.rollupDays === undefined || !q.filters.every((f) => (VISITOR_DIMENSIONS as readonly string[]).includes(f.column))) return null;
   const covered = await coveredDays(sql, q, 'rows');
@@ -329,7 +350,7 @@ export async function sessionRowsAndNames(
   // audience tile read every column).
   const shared = sharedRows(q, prefix, covered, 'rows');
   const [rows, named] = [
-    storedAndLive(q, prefix, ...shared.of(DERIVED_TABLES.sessions), covered, shared.sids),
+    storedAndLive(q, prefix, ...shared.of(DERIVED_TABLES.sessions), covered, solo ? shared.sids : undefined),
     names ? storedAndLive(q, prefix, ...shared.of(DERIVED_TABLES.sourceNames), covered) : null,
   ];
   const f = filterSql(q.filters, undefined, `${prefix}f`);

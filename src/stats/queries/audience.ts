@@ -59,7 +59,8 @@ QUALIFY row_number() OVER (PARTITION BY dim ORDER BY visitors DESC, value) <= $l
 ORDER BY dim, visitors DESC, value`;
 
 export async function audience(sql: SqlRunner, q: StatsQuery) {
-  const bySession = await sessionRowsMatching(sql, q, 's_');
+  // Without `solo`: each row counts its visitor alone, never as a whole session.
+  const bySession = await sessionRowsMatching(sql, q, 's_', false);
   // Groups: at most every value of these dimensions the rollup holds.
   const bitmap = bySession?.visitors(sql.rollupSiteStats?.(q.site)?.audienceValues ?? Infinity) ?? null;
   const rows = bySession ?? (await rollupRows(sql, q));
