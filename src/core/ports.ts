@@ -189,8 +189,14 @@ export interface SqlRunner {
    * when there is nothing else to read: no other file of those days and no not-yet-written event of them at the call
    * (a statement then answers for the data of that moment; one written since moves rollupGeneration). Rows of
    * different files are not merged: a (session, page, hour) can have several, so readers must re-aggregate.
+   * `derived` (null with `rows`): per derived table name (core/rollup.ts DERIVED_TABLES) whose rows the runner keeps
+   * per file too, a SELECT of those files' rows of it, not merged across files either.
    */
-  liveRowsOfDays?(fromDay: string, toDay: string, partial: ReadonlyMap<string, number>): Promise<{ rows: string | null; source: string | null }>;
+  liveRowsOfDays?(
+    fromDay: string,
+    toDay: string,
+    partial: ReadonlyMap<string, number>,
+  ): Promise<{ rows: string | null; derived: ReadonlyMap<string, string> | null; source: string | null }>;
   /**
    * A relation (SQL text for a FROM clause) with the rows of `events` of the UTC days [fromDay, toDay] and possibly
    * more, cheaper to plan than `events` (which lists every file of the lake: ~0.1 s for 720 files); callers still

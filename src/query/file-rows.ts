@@ -1,6 +1,6 @@
 import type { DuckDBInstance } from '@duckdb/node-api';
 import type { LakeFile } from '../core/lake.js';
-import { rollupSelectSql } from '../core/rollup.js';
+import { DERIVED_TABLES, type DerivedTable, rollupSelectSql } from '../core/rollup.js';
 import { eventsSelectSql } from './lakeview.js';
 import { sqlString } from './sandbox.js';
 
@@ -26,13 +26,34 @@ export interface FileRowsOptions {
 }
 
 export interface FileRows {
-  /** A SELECT of the rows of `files` (computed first where missing), with the columns of rollupSelectSql. */
-  select(files: readonly LakeFile[]): Promise<string>;
+  /**
+   * A SELECT of the rows of `files` (computed first where missing), with the columns of rollupSelectSql; and per
+   * table of CACHED_DERIVED (by its name) a SELECT of the rows that derived table's SELECT gives over each file's rows
+   * (not merged across files either).
+   */
+  select(files: readonly LakeFile[]): Promise<{ rows: string; derived: ReadonlyMap<string, string> }>;
   /** Files kept, and how many were computed so far (tests, diagnostics). */
   stats(): { files: number; computed: number };
 }
 
 export const FILE_ROWS_TABLE = 'file_rollup_rows';
+
+/**
+ * The derived tables (core/rollup.ts) whose rows are kept per file too, so a tile over today's later hours reads them
+ * instead of grouping the files' rows again (each such grouping costs a statement a few ms even over a few thousand
+ * rows). Each re-aggregates exactly across files, as it does across days. Not the trend buckets (distinct counts per
+ * hour, which do not add up across files) nor the per-day totals (read over stored days only).
+ */
+export const CACHED_DERIVED: readonly DerivedTable[] = [
+  DERIVED_TABLES.sessions,
+  DERIVED_TABLES.sourceNames,
+  DERIVED_TABLES.pages,
+  DERIVED_TABLES.pageVisitors,
+  DERIVED_TABLES.pageScrolls,
+];
+
+/** The in-memory table of a derived table's per-file rows. */
+const fileTable = (d: DerivedTable) => `file_${d.table.replace(/^rollup\./, '')}`;
 
 export async function createFileRows(options: FileRowsOptions): Promise<FileRows> {
   const { instance } = options;
@@ -47,6 +68,9 @@ export async function createFileRows(options: FileRowsOptions): Promise<FileRows
   try {
     // The columns of rollupSelectSql over the events view's SELECT, plus the file.
     await conn.run(`CREATE TABLE ${FILE_ROWS_TABLE} AS SELECT ''::VARCHAR AS file, * FROM (${rollupSelectSql('FALSE', `(${eventsSelectSql([])})`)})`);
+    for (const d of CACHED_DERIVED) {
+      await conn.run(`CREATE TABLE ${fileTable(d)} AS SELECT ''::VARCHAR AS file, * FROM (${d.select(`SELECT * EXCLUDE (file) FROM ${FILE_ROWS_TABLE}`)}) WHERE FALSE`);
+    }
   } finally {
     conn.closeSync();
   }
@@ -55,9 +79,14 @@ export async function createFileRows(options: FileRowsOptions): Promise<FileRows
     const c = await instance.connect();
     try {
       // The file alone, with every column of the current schema (an older file lacks some: NULL), as the view reads it.
+      // One transaction: a reader sees a file's rows in every table or in none (it reads a file once it is in `used`).
+      await c.run('BEGIN TRANSACTION');
       await c.run(
         `INSERT INTO ${FILE_ROWS_TABLE} SELECT ${sqlString(file.path)}, * FROM (${rollupSelectSql('TRUE', `(${eventsSelectSql([file], undefined, false)})`)})`,
       );
+      const rows = `SELECT * EXCLUDE (file) FROM ${FILE_ROWS_TABLE} WHERE file = ${sqlString(file.path)}`;
+      for (const d of CACHED_DERIVED) await c.run(`INSERT INTO ${fileTable(d)} SELECT ${sqlString(file.path)}, * FROM (${d.select(rows)})`);
+      await c.run('COMMIT');
       used.set(file.path, clock());
       computed++;
     } finally {
@@ -73,7 +102,9 @@ export async function createFileRows(options: FileRowsOptions): Promise<FileRows
     for (const p of drop) used.delete(p);
     const c = await instance.connect();
     try {
-      await c.run(`DELETE FROM ${FILE_ROWS_TABLE} WHERE file IN (${drop.map(sqlString).join(', ')})`);
+      for (const table of [FILE_ROWS_TABLE, ...CACHED_DERIVED.map(fileTable)]) {
+        await c.run(`DELETE FROM ${table} WHERE file IN (${drop.map(sqlString).join(', ')})`);
+      }
     } finally {
       c.closeSync();
     }
@@ -95,8 +126,9 @@ export async function createFileRows(options: FileRowsOptions): Promise<FileRows
       const now = clock();
       for (const f of files) used.set(f.path, now);
       await evict();
-      const list = files.map((f) => sqlString(f.path)).join(', ');
-      return `SELECT * EXCLUDE (file) FROM ${FILE_ROWS_TABLE} WHERE file IN (${list || 'NULL'})`;
+      const list = files.map((f) => sqlString(f.path)).join(', ') || 'NULL';
+      const of = (table: string) => `SELECT * EXCLUDE (file) FROM ${table} WHERE file IN (${list})`;
+      return { rows: of(FILE_ROWS_TABLE), derived: new Map(CACHED_DERIVED.map((d) => [d.table, of(fileTable(d))])) };
     },
     stats: () => ({ files: used.size, computed }),
   };
