@@ -36,31 +36,23 @@ function rollupAnswers(sql: SqlRunner, q: StatsQuery): boolean {
  * statement for several derived tables: a CTE `<prefix><from>` (`prelude`, to put first in the tile's WITH list; ''
  * when every day is covered) and `of`, storedAndLive's table and `live` for a derived table reading that CTE.
  * Without it each derived table would read `events` again (measured: 4 scans of today's events for the pages tile).
+ * A derived table the runner keeps per file (covered.cachedDerived) reads those rows instead, plus its SELECT over
+ * the rows grouped from covered.source (a CTE `<prefix><from>_src`) when there is one.
  */
 function sharedRows(q: StatsQuery, prefix: string, covered: Covered, from: DerivedTable['from']) {
   const name = `${prefix}${from}`;
   const parts = rangeParts(q, prefix, covered);
-  // With the runner's per-file derived rows (covered.cachedDerived), a derived table it keeps reads them, plus its
-  // SELECT over the rows grouped from covered.source (a CTE of their own) when there are any.
-  const kept = from === 'rows' ? covered.cachedDerived : null;
-  const grouped = kept !== null && covered.source !== null ? `${name}_src` : null;
-  let prelude = '';
-  if (!covered.all && kept === null) prelude = `${name} AS MATERIALIZED (${restOf(from, covered, parts)}),`;
-  else if (!covered.all) {
-    const cached = `SELECT * FROM (${covered.cachedRows}) WHERE ${parts.cached}`;
-    prelude =
-      grouped === null
-        ? `${name} AS MATERIALIZED (${cached}),`
-        : `${grouped} AS MATERIALIZED (${rollupSelectSql(parts.rest, covered.source!)}), ${name} AS MATERIALIZED (${cached} UNION ALL SELECT * FROM ${grouped}),`;
-  }
+  const kept = from === 'rows' && !covered.all ? covered.cachedDerived : null;
+  const src = kept !== null && covered.source !== null ? { name: `${name}_src`, sql: rollupSelectSql(parts.rest, covered.source) } : null;
+  const cachedOf = (select: string) => `SELECT * FROM (${select}) WHERE ${parts.cached}`;
+  const rows = kept === null ? restOf(from, covered, parts) : [cachedOf(covered.cachedRows!), ...(src ? [`SELECT * FROM ${src.name}`] : [])].join(' UNION ALL ');
   const live = (d: DerivedTable) => {
     const cached = kept?.get(d.table);
     if (cached === undefined) return d.select(`SELECT * FROM ${name}`);
-    const rows = `SELECT * FROM (${cached}) WHERE ${parts.cached}`;
-    return grouped === null ? rows : `${rows} UNION ALL ${d.select(`SELECT * FROM ${grouped}`)}`;
+    return src === null ? cachedOf(cached) : `${cachedOf(cached)} UNION ALL ${d.select(`SELECT * FROM ${src.name}`)}`;
   };
   return {
-    prelude,
+    prelude: covered.all ? '' : `${src ? `${src.name} AS MATERIALIZED (${src.sql}), ` : ''}${name} AS MATERIALIZED (${rows}),`,
     /** The session ids of these rows (for storedAndLive's `liveSids`). */
     sids: `SELECT sid FROM ${name} WHERE sid IS NOT NULL`,
     /** storedAndLive's arguments for a derived table of these rows. */
