@@ -78,14 +78,20 @@ export interface Covered {
 }
 
 /**
- * The rollup rows (core/rollup.ts rollupSelectSql) of the rest of a range: grouped from covered.source (`where`),
- * plus the runner's cached rows of the partial days' later hours (`cachedWhere`: rangeParts' `cached`) if it keeps them.
+ * The rollup rows (core/rollup.ts rollupSelectSql) of the rest of a range: grouped from covered.source (`where`; or
+ * `grouped`, a relation of those rows the caller computed once), plus the runner's cached rows of the partial days'
+ * later hours (`cachedWhere`: rangeParts' `cached`) if it keeps them.
  */
-export function restRows(covered: Pick<Covered, 'cachedRows' | 'source'>, where: string, cachedWhere: string): string {
-  const cached = covered.cachedRows === null ? null : `SELECT * FROM (${covered.cachedRows}) WHERE ${cachedWhere}`;
+export function restRows(covered: Pick<Covered, 'cachedRows' | 'source'>, where: string, cachedWhere: string, grouped?: string): string {
+  const cached = covered.cachedRows === null ? null : cachedRowsOf(covered.cachedRows, cachedWhere);
   if (covered.source === null) return cached ?? `SELECT * FROM ${ROLLUP_TABLE} WHERE FALSE`;
-  const grouped = rollupSelectSql(where, covered.source);
-  return cached === null ? grouped : `${cached} UNION ALL ${grouped}`;
+  const rest = grouped ?? rollupSelectSql(where, covered.source);
+  return cached === null ? rest : `${cached} UNION ALL ${rest}`;
+}
+
+/** Rows the runner caches per file (covered.cachedRows, covered.cachedDerived) of q's site (`cachedWhere`). */
+export function cachedRowsOf(select: string, cachedWhere: string): string {
+  return `SELECT * FROM (${select}) WHERE ${cachedWhere}`;
 }
 
 /** covered.source for the tables read from `events` other than rollup rows (only those rows can be cached). */

@@ -16,7 +16,7 @@ import {
   visitorBitmapCountSql,
 } from '../core/rollup.js';
 import { bucketOf, eventScope, filterSql, type Scope, type StatsQuery } from './params.js';
-import { type Covered, coveredDays, daysOf, eventSource, partialDaysSql, rangeParts, restRows } from './covered.js';
+import { type Covered, cachedRowsOf, coveredDays, daysOf, eventSource, partialDaysSql, rangeParts, restRows } from './covered.js';
 
 /**
  * The rollup rows (core/rollup.ts) of a tile's site and range, for the tiles that answer from them: the stored rows
@@ -44,12 +44,12 @@ function sharedRows(q: StatsQuery, prefix: string, covered: Covered, from: Deriv
   const parts = rangeParts(q, prefix, covered);
   const kept = from === 'rows' && !covered.all ? covered.cachedDerived : null;
   const src = kept !== null && covered.source !== null ? { name: `${name}_src`, sql: rollupSelectSql(parts.rest, covered.source) } : null;
-  const cachedOf = (select: string) => `SELECT * FROM (${select}) WHERE ${parts.cached}`;
-  const rows = kept === null ? restOf(from, covered, parts) : [cachedOf(covered.cachedRows!), ...(src ? [`SELECT * FROM ${src.name}`] : [])].join(' UNION ALL ');
+  const rows = kept === null ? restOf(from, covered, parts) : restRows(covered, parts.rest, parts.cached, src ? `SELECT * FROM ${src.name}` : undefined);
   const live = (d: DerivedTable) => {
     const cached = kept?.get(d.table);
     if (cached === undefined) return d.select(`SELECT * FROM ${name}`);
-    return src === null ? cachedOf(cached) : `${cachedOf(cached)} UNION ALL ${d.select(`SELECT * FROM ${src.name}`)}`;
+    const own = cachedRowsOf(cached, parts.cached);
+    return src === null ? own : `${own} UNION ALL ${d.select(`SELECT * FROM ${src.name}`)}`;
   };
   return {
     prelude: covered.all ? '' : `${src ? `${src.name} AS MATERIALIZED (${src.sql}), ` : ''}${name} AS MATERIALIZED (${rows}),`,
