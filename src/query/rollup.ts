@@ -118,9 +118,13 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
    */
   let generation = 0;
   let siteStats = await readSiteStats(conn);
-  /** After a commit: the site stats read inside its transaction; a new visitor number moves the generation. */
+  /**
+   * After a commit: the site stats read inside its transaction; a new visitor number or source-bitmap capacity moves
+   * the generation (a statement built with the old ones may miss rows).
+   */
   function committed(next: Map<string, RollupSiteStats>): void {
-    if ([...next].some(([site, s]) => s.visitors !== (siteStats.get(site)?.visitors ?? 0))) generation++;
+    const moved = (site: string, s: RollupSiteStats) => s.visitors !== (siteStats.get(site)?.visitors ?? 0) || s.sourceBits !== (siteStats.get(site)?.sourceBits ?? 0);
+    if ([...next].some(([site, s]) => moved(site, s))) generation++;
     siteStats = next;
   }
   let timer: NodeJS.Timeout | null = null;

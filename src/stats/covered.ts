@@ -89,6 +89,16 @@ export function restRows(covered: Pick<Covered, 'cachedRows' | 'source'>, where:
   return cached === null ? rest : `${cached} UNION ALL ${rest}`;
 }
 
+/**
+ * Whether every part of q's range read from `events` (or cached rows) comes after every stored part: the days not
+ * covered and the partial days' later hours all lie after the last covered day's stored hours (a range ending today).
+ * Then a stored session row's first page view is its session's first in the range, whatever rows from `events` add.
+ */
+export function storedFirst(q: StatsQuery, covered: Pick<Covered, 'days' | 'partial'>): boolean {
+  const last = covered.days[covered.days.length - 1];
+  return last !== undefined && daysOf(q).every((d) => (covered.days.includes(d) && !covered.partial.has(d)) || d >= last);
+}
+
 /** Rows the runner caches per file (covered.cachedRows, covered.cachedDerived) of q's site (`cachedWhere`). */
 export function cachedRowsOf(select: string, cachedWhere: string): string {
   return `SELECT * FROM (${select}) WHERE ${cachedWhere}`;

@@ -191,8 +191,18 @@ test('ranges count visitors by their numbers (rows from events by their keys); b
       const totals = { overview: /rollup\.session_totals/, pages: /rollup\.page_totals/ }[tile as string];
       if (totals) assert.match(numbered.statements.join('\n'), totals, `${tile}?${params} sums per-day totals`);
     }
-    // 2^31 visitors: a bitmap of 256 MiB per group, over the budget.
-    const huge = runner((real) => real && { ...real, visitors: 2 ** 31 - 1 });
+    // The sources tile ORs the stored days' source bitmaps when every stored day comes before the rest of the range
+    // (not the cut range: its first day is read from `events`); without them, one bitmap per value as the others.
+    if (tile === 'sources') {
+      const bits = /rollup\.source_bits/;
+      (range.includes('T') ? assert.doesNotMatch : assert.match)(numbered.statements.join('\n'), bits, `${tile}?${params} reads the source bitmaps`);
+      const without = runner((real) => real && { ...real, sourceBits: 0 });
+      assert.deepEqual(await named.run(without.sql, q, params, { partials: null }), expected, `${tile} without source bitmaps`);
+      assert.doesNotMatch(without.statements.join('\n'), bits);
+      assert.match(without.statements.join('\n'), /bitstring_agg/);
+    }
+    // 2^31 visitors: a bitmap of 256 MiB per group, over the budget (and no source bitmaps kept).
+    const huge = runner((real) => real && { ...real, visitors: 2 ** 31 - 1, sourceBits: 0 });
     assert.deepEqual(await named.run(huge.sql, q, params, { partials: null }), expected, `${tile}, too many visitors`);
     assert.doesNotMatch(huge.statements.join('\n'), /bitstring_agg/, `${tile} counts distinct ids`);
   }

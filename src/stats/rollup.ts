@@ -7,6 +7,7 @@ import {
   INTERACTION_COLUMNS,
   NUMBERED_TABLES,
   ROLLUP_DIMENSIONS,
+  SOURCE_BITS_TABLE,
   ROLLUP_TABLE,
   VISITOR_DIMENSIONS,
   eventRowsSql,
@@ -16,7 +17,7 @@ import {
   visitorBitmapCountSql,
 } from '../core/rollup.js';
 import { bucketOf, eventScope, filterSql, type Scope, type StatsQuery } from './params.js';
-import { type Covered, cachedRowsOf, coveredDays, daysOf, eventSource, partialDaysSql, rangeParts, restRows } from './covered.js';
+import { type Covered, cachedRowsOf, coveredDays, daysOf, eventSource, partialDaysSql, rangeParts, restRows, storedFirst } from './covered.js';
 
 /**
  * The rollup rows (core/rollup.ts) of a tile's site and range, for the tiles that answer from them: the stored rows
@@ -222,7 +223,9 @@ export async function sessionRowsMatching(
 
 /**
  * sessionRowsMatching() and, with `names`, the names of their source hashes (core/rollup.ts SOURCE_NAMES_TABLE:
- * columns h, value) for the same days.
+ * columns h, value) for the same days, and (`bits`) the stored days' source bitmaps (SOURCE_BITS_TABLE, with their
+ * capacity) when the sources tile can use them: no filter, the runner keeps them for the site, and every stored part
+ * of the range comes before the rest (covered.ts storedFirst); else null.
  */
 export async function sessionRowsAndNames(
   sql: SqlRunner,
@@ -230,7 +233,14 @@ export async function sessionRowsAndNames(
   prefix: string,
   names: boolean,
   solo = true,
-): Promise<{ rows: Scope; names: Scope | null; totals: Scope | null; prelude: string; visitors: VisitorBitmap } | null> {
+): Promise<{
+  rows: Scope;
+  names: Scope | null;
+  totals: Scope | null;
+  bits: (Scope & { capacity: number }) | null;
+  prelude: string;
+  visitors: VisitorBitmap;
+} | null> {
   if (sql.rollupDays === undefined || !q.filters.every((f) => (VISITOR_DIMENSIONS as readonly string[]).includes(f.column))) return null;
   const covered = await coveredDays(sql, q, 'rows');
   // The rows from `events` once (a CTE the caller places first): the session rows' `solo` then reads their ids, and
@@ -243,9 +253,12 @@ export async function sessionRowsAndNames(
   ];
   const f = filterSql(q.filters, undefined, `${prefix}f`);
   const totals = storedPart(q, prefix, DERIVED_TABLES.sessionTotals.table, covered);
+  const capacity = names && q.filters.length === 0 && covered.numbered && storedFirst(q, covered) ? (sql.rollupSiteStats?.(q.site)?.sourceBits ?? 0) : 0;
+  const bits = capacity > 0 ? storedPart(q, prefix, SOURCE_BITS_TABLE, covered) : null;
   return {
     rows: { sql: `SELECT *, ${f.sql || 'TRUE'} AS m FROM (${rows.sql})`, params: { ...rows.params, ...f.params } },
     names: named,
+    bits: bits && { ...bits, capacity },
     // The stored days' session totals, with `m` too (they keep the same dimensions).
     totals: totals && { sql: `SELECT *, ${f.sql || 'TRUE'} AS m FROM (${totals.sql})`, params: { ...totals.params, ...f.params } },
     prelude: shared.prelude,

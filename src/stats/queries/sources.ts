@@ -66,6 +66,39 @@ function sessionsOf(rows: string, filtered: boolean, hashed: boolean, numbered =
   return { r, s };
 }
 
+/**
+ * tablesSql with the stored days' source bitmaps (core/rollup.ts SOURCE_BITS_TABLE: `bits`, bound by the rows'
+ * parameters): per value their sessions and OR-ed bitmaps, corrected by the session rows that are not `solo`:
+ * - minus the stored rows that are not `shared` (so in the bitmaps) whose session goes on in the rows from `events`;
+ * - plus every non-solo session regrouped (its entry by least pv_first), its visitor as a bit or, for keys outside the
+ *   bitmaps, counted apart (core/rollup.ts liveVisitorKeysSql).
+ * A stored row's visitor bit can stay in a value's bitmap only because every stored part of the range comes before
+ * the rows from `events` (../covered.ts storedFirst): the row then holds its session's entry, and the regrouped
+ * session sets the same bit. Values whose sessions all regrouped elsewhere drop out (sessions 0).
+ */
+function bitsTablesSql(rows: string, bits: string, names: string, prelude: string, capacity: number): string {
+  const hashes = TABLES.map((t) => `${SOURCE_DIMENSIONS[t]}_h AS ${t}`).join(', ');
+  const each = (f: (t: Table, i: number) => string) => TABLES.map(f).join('\n  UNION ALL ');
+  const dimName = `[${TABLES.map((t) => `'${t}'`).join(', ')}][dim + 1]`;
+  return `
+WITH ${prelude} r AS MATERIALIZED (SELECT sid, vno AS vid, pv_first, live, shared, ${hashes} FROM (${rows}) WHERE sid IS NOT NULL AND pv > 0 AND NOT solo),
+s AS MATERIALIZED (SELECT sid, arg_min(vid, pv_first) AS visitor, ${TABLES.map((t) => `arg_min(${t}, pv_first) AS ${t}`).join(', ')} FROM r GROUP BY sid),
+names AS (${names}),
+u AS (
+  SELECT dim, h, sum(sessions)::BIGINT AS sessions, bit_or(bits) AS bits, 0::BIGINT AS others FROM (${bits}) WHERE bits IS NULL OR bit_length(bits) = ${capacity} GROUP BY dim, h
+  UNION ALL ${each((t, i) => `SELECT ${i}::TINYINT, ${t}, -count(*), NULL::BIT, 0 FROM r WHERE NOT live AND NOT shared GROUP BY ALL`)}
+  UNION ALL ${each(
+    (t, i) =>
+      `SELECT ${i}::TINYINT, ${t}, count(*), bitstring_agg(visitor, 1, ${capacity}) FILTER (WHERE visitor BETWEEN 1 AND ${capacity}), ` +
+      `count(DISTINCT visitor) FILTER (WHERE visitor < 1 OR visitor > ${capacity}) FROM s GROUP BY ALL`,
+  )}
+),
+t AS (SELECT ${dimName} AS dim, h, sum(sessions)::BIGINT AS sessions, (coalesce(bit_count(bit_or(bits)), 0) + sum(others))::BIGINT AS visitors FROM u GROUP BY ALL HAVING sum(sessions) > 0)
+SELECT dim, names.value, sessions, visitors FROM t JOIN names USING (h)
+QUALIFY row_number() OVER (PARTITION BY dim ORDER BY sessions DESC, names.value) <= $limit
+ORDER BY dim, sessions DESC, names.value`;
+}
+
 export async function sources(sql: SqlRunner, q: StatsQuery) {
   const filtered = q.filters.length > 0;
   // The per-(day, session) rows keep the entry values and answer without filters or with visitor-dimension filters;
@@ -73,7 +106,11 @@ export async function sources(sql: SqlRunner, q: StatsQuery) {
   const fast = await sessionRowsAndNames(sql, q, 's_', true);
   let statement: string;
   let params;
-  if (fast !== null && fast.names !== null) {
+  if (fast !== null && fast.names !== null && fast.bits !== null) {
+    const names = `SELECT DISTINCT h, value FROM (${fast.names.sql})`;
+    statement = bitsTablesSql(fast.rows.sql, fast.bits.sql, names, fast.prelude, fast.bits.capacity);
+    params = mergeParams(fast.rows.params, fast.names.params, fast.bits.params, { limit: q.limit });
+  } else if (fast !== null && fast.names !== null) {
     // Groups: at most every source value the rollup holds, in each table.
     const bitmap = fast.visitors(TABLES.length * (sql.rollupSiteStats?.(q.site)?.sourceValues ?? Infinity));
     const { r, s } = sessionsOf(fast.rows.sql, filtered, true, bitmap !== null);
