@@ -178,8 +178,9 @@ export interface SqlRunner {
    * (core/rollup.ts VISITOR_NUMBERS_TABLE), the bitmap size of a distinct-visitor count over stored rows; a statement
    * that read it counts no visitor numbered later, and rollupGeneration moves when one is. `sourceValues`: distinct
    * source values (hashes) of all stored days, a bound on the groups of the sources tile; `audienceValues`: the same
-   * for the audience tile's dimensions (the sum of each one's distinct values, NULL included). `sourceBits`: the
-   * capacity of the site's source bitmaps (core/rollup.ts SOURCE_BITS_TABLE), kept for every stored day; 0: none kept.
+   * for the audience tile's dimensions (the sum of each one's distinct values, NULL included). `bitmapCapacity`: the
+   * capacity of the site's per-day visitor bitmaps (core/rollup.ts BITMAP_SITES_TABLE), kept for every stored day; 0:
+   * none. `sourceBits`: the same for its source bitmaps (SOURCE_BITS_TABLE), 0 when it keeps none.
    */
   rollupSiteStats?(site: string): RollupSiteStats | undefined;
   /**
@@ -211,6 +212,7 @@ export interface RollupSiteStats {
   readonly visitors: number;
   readonly sourceValues: number;
   readonly audienceValues: number;
+  readonly bitmapCapacity: number;
   readonly sourceBits: number;
 }
 

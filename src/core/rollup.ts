@@ -18,7 +18,7 @@
  */
 
 /** Bump when the rollup's columns or their meaning change: stored rollups of another version are rebuilt. */
-export const ROLLUP_VERSION = 10;
+export const ROLLUP_VERSION = 11;
 
 /** The attached database and table the query stage keeps the rollup in. */
 export const ROLLUP_TABLE = 'rollup.page_sessions';
@@ -236,41 +236,78 @@ export function visitorBitmapCountSql(column: string, max: number, others = fals
 }
 
 /**
- * Per (site, day, source dimension, entry value) the sources tile's parts of that day's session rows that are not
- * `shared` (with a session and a page view): `sessions` (rows) and `bits`, a bitmap of their visitors' numbers of
- * `SOURCE_BITS_SITES_TABLE`'s capacity bits (bit i - 1 from the left: number i; sourceBitsSql). A range's visitors of a
- * value are then the set bits of these few bitmaps OR-ed, instead of a bitmap aggregate over every session row (on the
- * bench lake ~6 ms per dimension). `dim` is the index in SESSION_SOURCES, `h` sourceHashSql's.
- *
- * Bitmaps do not subtract, so a tile uses them only where a stored row's entry is its session's in the range (see
- * src/stats/queries/sources.ts). The query stage keeps them with the `shared` column they depend on
- * (src/query/rollup-tables.ts), for all of a site's stored days or none.
+ * Per-day visitor bitmaps: a range's distinct visitors of an item (a source value, a page) are then the set bits of a
+ * few bitmaps OR-ed, one per stored day, instead of a bitmap aggregate over every row that holds a visitor (on the
+ * bench lake ~6 ms per 150k rows). Bit i - 1 from the left is visitor number i (VISITOR_NUMBERS_TABLE), as
+ * bitstring_agg(vno, 1, capacity) sets it. Every bitmap of a site has one capacity (BITMAP_SITES_TABLE): the least
+ * power of two >= its highest visitor number, at least BITMAP_MIN_CAPACITY. When a new number passes it, the query
+ * stage builds all of the site's bitmaps again (src/query/rollup-tables.ts), so they always OR.
  */
-export const SOURCE_BITS_TABLE = 'rollup.source_bits';
-/**
- * Per site the capacity of its SOURCE_BITS_TABLE bitmaps: the least power of two >= its highest visitor number (at
- * least SOURCE_BITS_MIN_CAPACITY); every day's bitmaps are rebuilt when it grows. -1: none kept, because a day's
- * bitmaps would exceed SOURCE_BITS_DAY_BYTES (a site with many visitors and many source values).
- */
-export const SOURCE_BITS_SITES_TABLE = 'rollup.source_bit_sites';
-export const SOURCE_BITS_MIN_CAPACITY = 16;
-export const SOURCE_BITS_DAY_BYTES = 1024 * 1024;
+export const BITMAP_SITES_TABLE = 'rollup.bitmap_sites';
+export const BITMAP_MIN_CAPACITY = 16;
 
-export function sourceBitsCapacity(visitors: number): number {
-  let capacity = SOURCE_BITS_MIN_CAPACITY;
+export function bitmapCapacity(visitors: number): number {
+  let capacity = BITMAP_MIN_CAPACITY;
   while (capacity < visitors) capacity *= 2;
   return capacity;
 }
 
+function checkCapacity(capacity: number): void {
+  if (!Number.isSafeInteger(capacity) || capacity < 1) throw new Error(`bitmap capacity must be >= 1, got ${capacity}`);
+}
+
+/**
+ * Per (site, day, source dimension, entry value) the sources tile's parts of that day's session rows that are not
+ * `shared` (with a session and a page view): `sessions` (rows) and `bits`, their visitors' bitmap. `dim` is the index
+ * in SESSION_SOURCES, `h` sourceHashSql's. Bitmaps do not subtract, so a tile uses them only where a stored row's entry
+ * is its session's in the range (see src/stats/queries/sources.ts). A site keeps them for all of its stored days or,
+ * when one day's would take more than SOURCE_BITS_DAY_BYTES (many visitors and many source values), for none
+ * (BITMAP_SITES_TABLE.source_bits).
+ */
+export const SOURCE_BITS_TABLE = 'rollup.source_bits';
+export const SOURCE_BITS_DAY_BYTES = 1024 * 1024;
+
 /** SOURCE_BITS_TABLE's rows of `sessions` (SESSIONS_TABLE rows of one site) with bitmaps of `capacity` bits. */
 export function sourceBitsSql(sessions: string, capacity: number): string {
-  if (!Number.isSafeInteger(capacity) || capacity < 1) throw new Error(`bitmap capacity must be >= 1, got ${capacity}`);
+  checkCapacity(capacity);
   const dims = SESSION_SOURCES.map((_, i) => `${i}::TINYINT`).join(', ');
   const hashes = SESSION_SOURCES.map((c) => `${c}_h`).join(', ');
   return (
     `SELECT site_id, dt, dim, h, count(*)::INTEGER AS sessions, bitstring_agg(vno, 1, ${capacity}) AS bits FROM (` +
     `SELECT site_id, dt, vno, unnest([${dims}]) AS dim, unnest([${hashes}]) AS h FROM (${sessions}) ` +
     `WHERE sid IS NOT NULL AND pv > 0 AND NOT shared) GROUP BY site_id, dt, dim, h`
+  );
+}
+
+/**
+ * PAGE_VISITORS_TABLE split by size for the pages tile's visitors: PAGE_BITS_TABLE holds a bitmap per (site, day,
+ * page) with at least pageBitsMinVisitors(capacity) visitors that day (a bitmap of capacity / 8 bytes then costs at
+ * most 16 bytes per row it stands for), PAGE_VISITORS_REST_TABLE the page-visitor rows of the other pages. A page's
+ * visitors in a range: its bitmaps OR-ed with one over its remaining rows. The whole PAGE_VISITORS_TABLE stays, for
+ * the counts of distinct ids when the bitmaps would not fit a statement.
+ */
+export const PAGE_BITS_TABLE = 'rollup.page_bits';
+export const PAGE_VISITORS_REST_TABLE = 'rollup.page_visitors_rest';
+
+export function pageBitsMinVisitors(capacity: number): number {
+  return Math.max(2, Math.ceil(capacity / 128));
+}
+
+/** PAGE_BITS_TABLE's rows of `visitors` (PAGE_VISITORS_TABLE rows of one site). */
+export function pageBitsSql(visitors: string, capacity: number): string {
+  checkCapacity(capacity);
+  return (
+    `SELECT site_id, dt, ph, bitstring_agg(vno, 1, ${capacity}) AS bits FROM (${visitors}) ` +
+    `GROUP BY site_id, dt, ph HAVING count(*) >= ${pageBitsMinVisitors(capacity)}`
+  );
+}
+
+/** PAGE_VISITORS_REST_TABLE's rows of `visitors` (PAGE_VISITORS_TABLE rows of one site). */
+export function pageVisitorsRestSql(visitors: string, capacity: number): string {
+  checkCapacity(capacity);
+  return (
+    `SELECT * EXCLUDE (n) FROM (SELECT *, count(*) OVER (PARTITION BY site_id, dt, ph) AS n FROM (${visitors})) ` +
+    `WHERE n < ${pageBitsMinVisitors(capacity)}`
   );
 }
 
@@ -320,7 +357,7 @@ export const ELEMENTS_TABLE = 'rollup.elements';
 export const ELEMENT_VISITORS_TABLE = 'rollup.element_visitors';
 
 /** The tables whose rows carry `vno` (liveVisitorKeysSql applies to their rows from `events`). */
-export const NUMBERED_TABLES: readonly string[] = [SESSIONS_TABLE, PAGE_VISITORS_TABLE];
+export const NUMBERED_TABLES: readonly string[] = [SESSIONS_TABLE, PAGE_VISITORS_TABLE, PAGE_VISITORS_REST_TABLE];
 
 /** Event types the clicks tile counts as clicks (rage_click is counted apart). */
 export const CLICK_EVENT_TYPES = ['click', 'outbound'] as const;

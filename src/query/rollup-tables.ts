@@ -12,13 +12,17 @@ import {
   PAGE_SCROLLS_TABLE,
   PAGE_VISITORS_TABLE,
   SESSIONS_TABLE,
+  BITMAP_SITES_TABLE,
+  PAGE_BITS_TABLE,
+  PAGE_VISITORS_REST_TABLE,
   SOURCE_BITS_DAY_BYTES,
-  SOURCE_BITS_SITES_TABLE,
   SOURCE_BITS_TABLE,
   SOURCE_NAMES_TABLE,
   VISITOR_NUMBERS_TABLE,
   audienceValuesSql,
-  sourceBitsCapacity,
+  bitmapCapacity,
+  pageBitsSql,
+  pageVisitorsRestSql,
   sourceBitsSql,
   interactionsSelectSql,
   rollupSelectSql,
@@ -42,7 +46,7 @@ export const TABLES = [ROLLUP_TABLE, INTERACTIONS_TABLE, ...DERIVED.map((d) => d
  *   (in SESSIONS_TABLE and PAGE_SCROLLS_TABLE, of any day) are counted again;
  * - `vno`: the day's visitors without a number get the next ones of their site (VISITOR_NUMBERS_TABLE), and the day's
  *   rows get their visitors' numbers; the day's audience values not seen before join AUDIENCE_VALUES_TABLE;
- * - SOURCE_BITS_TABLE, which depends on both: see keepSourceBits.
+ * - the per-day bitmaps, which depend on both: see keepBitmaps.
  * Runs inside the caller's transaction.
  */
 export async function withSessionLinks(conn: DuckDBConnection, day: string, replace: () => Promise<void>): Promise<void> {
@@ -78,64 +82,73 @@ export async function withSessionLinks(conn: DuckDBConnection, day: string, repl
     `INSERT INTO ${AUDIENCE_VALUES_TABLE} SELECT * FROM (${audienceValuesSql(`SELECT * FROM ${SESSIONS_TABLE} WHERE dt = ${d}`)}) ` +
       `ANTI JOIN ${AUDIENCE_VALUES_TABLE} USING (site_id, h)`,
   );
-  await keepSourceBits(conn, d);
+  await keepBitmaps(conn, d);
   await conn.run(`DROP TABLE rollup_touched`);
   await conn.run(`DROP TABLE rollup_shared`);
 }
 
 /**
- * SOURCE_BITS_TABLE in step with the session rows (inside withSessionLinks, `d` the day's DATE literal): the rows of
- * the day and of every day where a touched session has rows (their `shared` may have changed) are built again; all
- * of a site's rows when its capacity grew (a new highest visitor number past it). A site whose day would hold more
- * than SOURCE_BITS_DAY_BYTES of bitmaps keeps none from then on (capacity -1; the tile regroups its session rows).
+ * The per-day bitmaps (core/rollup.ts BITMAP_SITES_TABLE) in step with the rows they are built from (inside
+ * withSessionLinks, `d` the day's DATE literal), per site:
+ * - all of the site's bitmaps when its capacity grew (a new highest visitor number past it);
+ * - else SOURCE_BITS_TABLE of the day and of every day where a touched session has rows (their `shared` may have
+ *   changed), and PAGE_BITS_TABLE / PAGE_VISITORS_REST_TABLE of the day.
+ * A site whose source bitmaps of a day would take more than SOURCE_BITS_DAY_BYTES keeps none from then on
+ * (source_bits false; the sources tile then regroups the session rows).
  */
-async function keepSourceBits(conn: DuckDBConnection, d: string): Promise<void> {
-  await conn.run(`DELETE FROM ${SOURCE_BITS_TABLE} WHERE dt = ${d}`);
+async function keepBitmaps(conn: DuckDBConnection, d: string): Promise<void> {
+  for (const table of [SOURCE_BITS_TABLE, PAGE_BITS_TABLE, PAGE_VISITORS_REST_TABLE]) await conn.run(`DELETE FROM ${table} WHERE dt = ${d}`);
   const sites = (
     await conn.runAndReadAll(
-      `SELECT site_id, max(vno)::BIGINT, any_value(c.capacity)::BIGINT FROM ${VISITOR_NUMBERS_TABLE} ` +
-        `LEFT JOIN ${SOURCE_BITS_SITES_TABLE} c USING (site_id) GROUP BY site_id`,
+      `SELECT site_id, max(vno)::BIGINT, any_value(b.capacity)::BIGINT, coalesce(bool_and(b.source_bits), TRUE) FROM ${VISITOR_NUMBERS_TABLE} ` +
+        `LEFT JOIN ${BITMAP_SITES_TABLE} b USING (site_id) GROUP BY site_id`,
     )
   ).getRows();
-  for (const [id, top, had] of sites) {
-    if (Number(had) === -1) continue;
+  for (const [id, top, had, withSources] of sites) {
     const site = sqlString(String(id));
-    const capacity = sourceBitsCapacity(Number(top));
+    const capacity = bitmapCapacity(Number(top));
     const grown = had === null || Number(had) !== capacity;
-    const days = grown
-      ? ''
-      : ` AND (dt = ${d} OR dt IN (SELECT DISTINCT dt FROM ${SESSIONS_TABLE} SEMI JOIN rollup_touched USING (site_id, sid) WHERE site_id = ${site}))`;
-    await conn.run(`DELETE FROM ${SOURCE_BITS_TABLE} WHERE site_id = ${site}${days}`);
-    await conn.run(
-      `INSERT INTO ${SOURCE_BITS_TABLE} ${sourceBitsSql(`SELECT * FROM ${SESSIONS_TABLE} WHERE site_id = ${site}${days}`, capacity)} ORDER BY site_id, dt`,
-    );
-    const most = (
-      await conn.runAndReadAll(`SELECT coalesce(max(n), 0)::BIGINT FROM (SELECT count(*) AS n FROM ${SOURCE_BITS_TABLE} WHERE site_id = ${site} GROUP BY dt)`)
-    ).getRows()[0]![0];
-    const kept = (Number(most) * capacity) / 8 <= SOURCE_BITS_DAY_BYTES ? capacity : -1;
-    if (kept === -1) await conn.run(`DELETE FROM ${SOURCE_BITS_TABLE} WHERE site_id = ${site}`);
-    await conn.run(`DELETE FROM ${SOURCE_BITS_SITES_TABLE} WHERE site_id = ${site}`);
-    await conn.run(`INSERT INTO ${SOURCE_BITS_SITES_TABLE} VALUES (${site}, ${kept})`);
+    const replace = async (table: string, days: string, select: (rows: string) => string, from: string) => {
+      await conn.run(`DELETE FROM ${table} WHERE site_id = ${site}${days}`);
+      await conn.run(`INSERT INTO ${table} ${select(`SELECT * FROM ${from} WHERE site_id = ${site}${days}`)} ORDER BY site_id, dt`);
+    };
+    await replace(PAGE_BITS_TABLE, grown ? '' : ` AND dt = ${d}`, (rows) => pageBitsSql(rows, capacity), PAGE_VISITORS_TABLE);
+    await replace(PAGE_VISITORS_REST_TABLE, grown ? '' : ` AND dt = ${d}`, (rows) => pageVisitorsRestSql(rows, capacity), PAGE_VISITORS_TABLE);
+    let sources = withSources === true;
+    if (sources) {
+      const touched = ` AND (dt = ${d} OR dt IN (SELECT DISTINCT dt FROM ${SESSIONS_TABLE} SEMI JOIN rollup_touched USING (site_id, sid) WHERE site_id = ${site}))`;
+      await replace(SOURCE_BITS_TABLE, grown ? '' : touched, (rows) => sourceBitsSql(rows, capacity), SESSIONS_TABLE);
+      const most = (
+        await conn.runAndReadAll(`SELECT coalesce(max(n), 0)::BIGINT FROM (SELECT count(*) AS n FROM ${SOURCE_BITS_TABLE} WHERE site_id = ${site} GROUP BY dt)`)
+      ).getRows()[0]![0];
+      sources = (Number(most) * capacity) / 8 <= SOURCE_BITS_DAY_BYTES;
+      if (!sources) await conn.run(`DELETE FROM ${SOURCE_BITS_TABLE} WHERE site_id = ${site}`);
+    }
+    await conn.run(`DELETE FROM ${BITMAP_SITES_TABLE} WHERE site_id = ${site}`);
+    await conn.run(`INSERT INTO ${BITMAP_SITES_TABLE} VALUES (${site}, ${capacity}, ${sources})`);
   }
 }
 
 /**
  * SqlRunner.rollupSiteStats of every site: the highest visitor number, the distinct source values (hashes), the
- * distinct values of the audience tile's dimensions the rollup holds, and the capacity of its source bitmaps (0: none
- * kept); small tables: no scan of the session rows.
+ * distinct values of the audience tile's dimensions the rollup holds, and the capacity of its per-day bitmaps (0: none)
+ * and of its source bitmaps (0: none kept); small tables: no scan of the session rows.
  */
 export async function readSiteStats(conn: DuckDBConnection): Promise<Map<string, RollupSiteStats>> {
   const rows = (
     await conn.runAndReadAll(
-      `SELECT site_id, max(n)::BIGINT, max(k)::BIGINT, max(a)::BIGINT, max(b)::BIGINT FROM (` +
-        `SELECT site_id, max(vno) AS n, 0 AS k, 0 AS a, 0 AS b FROM ${VISITOR_NUMBERS_TABLE} GROUP BY site_id ` +
-        `UNION ALL SELECT site_id, 0, count(DISTINCT h), 0, 0 FROM ${SOURCE_NAMES_TABLE} GROUP BY site_id ` +
-        `UNION ALL SELECT site_id, 0, 0, count(*), 0 FROM ${AUDIENCE_VALUES_TABLE} GROUP BY site_id ` +
-        `UNION ALL SELECT site_id, 0, 0, 0, greatest(capacity, 0) FROM ${SOURCE_BITS_SITES_TABLE}) GROUP BY site_id`,
+      `SELECT site_id, max(n)::BIGINT, max(k)::BIGINT, max(a)::BIGINT, max(c)::BIGINT, bool_or(b) FROM (` +
+        `SELECT site_id, max(vno) AS n, 0 AS k, 0 AS a, 0 AS c, FALSE AS b FROM ${VISITOR_NUMBERS_TABLE} GROUP BY site_id ` +
+        `UNION ALL SELECT site_id, 0, count(DISTINCT h), 0, 0, FALSE FROM ${SOURCE_NAMES_TABLE} GROUP BY site_id ` +
+        `UNION ALL SELECT site_id, 0, 0, count(*), 0, FALSE FROM ${AUDIENCE_VALUES_TABLE} GROUP BY site_id ` +
+        `UNION ALL SELECT site_id, 0, 0, 0, capacity, source_bits FROM ${BITMAP_SITES_TABLE}) GROUP BY site_id`,
     )
   ).getRows();
   return new Map(
-    rows.map(([site, n, k, a, b]) => [String(site), { visitors: Number(n), sourceValues: Number(k), audienceValues: Number(a), sourceBits: Number(b) }]),
+    rows.map(([site, n, k, a, c, b]) => [
+      String(site),
+      { visitors: Number(n), sourceValues: Number(k), audienceValues: Number(a), bitmapCapacity: Number(c), sourceBits: b === true ? Number(c) : 0 },
+    ]),
   );
 }
 
@@ -181,6 +194,8 @@ export async function prepareRollupTables(conn: DuckDBConnection): Promise<void>
   await create(VISITOR_NUMBERS_TABLE, `SELECT site_id, vid, 0::INTEGER AS vno FROM ${SESSIONS_TABLE} WHERE FALSE`);
   await create(AUDIENCE_VALUES_TABLE, `${audienceValuesSql(`SELECT * FROM ${SESSIONS_TABLE}`)} WHERE FALSE`);
   await create(SOURCE_BITS_TABLE, `SELECT * REPLACE (NULL::BIT AS bits) FROM (${sourceBitsSql(none(SESSIONS_TABLE), 1)})`);
-  await create(SOURCE_BITS_SITES_TABLE, `SELECT site_id, 0::INTEGER AS capacity FROM ${VISITOR_NUMBERS_TABLE} WHERE FALSE`);
+  await create(PAGE_BITS_TABLE, `SELECT * REPLACE (NULL::BIT AS bits) FROM (${pageBitsSql(none(PAGE_VISITORS_TABLE), 1)})`);
+  await create(PAGE_VISITORS_REST_TABLE, pageVisitorsRestSql(none(PAGE_VISITORS_TABLE), 1));
+  await create(BITMAP_SITES_TABLE, `SELECT site_id, 0::INTEGER AS capacity, FALSE AS source_bits FROM ${VISITOR_NUMBERS_TABLE} WHERE FALSE`);
 }
 

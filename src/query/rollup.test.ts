@@ -7,9 +7,13 @@ import {
   PAGE_VISITORS_TABLE,
   ROLLUP_TABLE,
   SESSIONS_TABLE,
+  PAGE_BITS_TABLE,
+  PAGE_VISITORS_REST_TABLE,
   SOURCE_BITS_TABLE,
   VISITOR_NUMBERS_TABLE,
-  sourceBitsCapacity,
+  bitmapCapacity,
+  pageBitsSql,
+  pageVisitorsRestSql,
   sourceBitsSql,
 } from '../core/rollup.js';
 import type { LakeRow } from '../core/schema.js';
@@ -60,22 +64,33 @@ async function covered(engine: QueryEngine, from: string, to: string): Promise<R
 }
 
 /**
- * Asserts that the stored source bitmaps of `site` are those of its stored session rows now (not shared rows, at the
- * capacity of its highest visitor number), and returns their capacity and row count.
+ * Asserts that the stored per-day bitmaps of `site` (source bitmaps, page bitmaps and the page-visitor rows they do
+ * not stand for) are those of its stored rows now, at the capacity of its highest visitor number, and returns that
+ * capacity and the number of source-bitmap rows.
  */
-async function sourceBitsInStep(engine: QueryEngine, site: string): Promise<{ capacity: number; rows: number }> {
+async function bitmapsInStep(engine: QueryEngine, site: string): Promise<{ capacity: number; rows: number }> {
   const top = Number((await engine.queryInternal(`SELECT coalesce(max(vno), 0)::INTEGER AS n FROM ${VISITOR_NUMBERS_TABLE} WHERE site_id = $1`, [site])).rows[0]!.n);
-  const capacity = engine.rollupSiteStats!(site)?.sourceBits ?? 0;
-  assert.equal(capacity, top === 0 ? 0 : sourceBitsCapacity(top), 'the capacity of the highest visitor number');
-  const stored = `SELECT * FROM ${SOURCE_BITS_TABLE} WHERE site_id = $1`;
-  const expected = sourceBitsSql(`SELECT * FROM ${SESSIONS_TABLE} WHERE site_id = $1`, Math.max(capacity, 1));
-  const r = await engine.queryInternal(
-    `SELECT (SELECT count(*) FROM (${stored} EXCEPT ALL ${expected}))::INTEGER AS extra, (SELECT count(*) FROM (${expected} EXCEPT ALL ${stored}))::INTEGER AS missing, ` +
-      `(SELECT count(*) FROM (${stored}))::INTEGER AS rows`,
-    [site],
-  );
-  assert.deepEqual({ extra: r.rows[0]!.extra, missing: r.rows[0]!.missing }, { extra: 0, missing: 0 }, 'the source bitmaps are those of the session rows');
-  return { capacity, rows: Number(r.rows[0]!.rows) };
+  const stats = engine.rollupSiteStats!(site);
+  const capacity = stats?.bitmapCapacity ?? 0;
+  assert.equal(capacity, top === 0 ? 0 : bitmapCapacity(top), 'the capacity of the highest visitor number');
+  assert.equal(stats?.sourceBits ?? 0, capacity, 'source bitmaps kept');
+  const of = (table: string) => `SELECT * FROM ${table} WHERE site_id = $1`;
+  const pairs: [string, string, string][] = [
+    ['source bitmaps', of(SOURCE_BITS_TABLE), sourceBitsSql(of(SESSIONS_TABLE), Math.max(capacity, 1))],
+    ['page bitmaps', of(PAGE_BITS_TABLE), pageBitsSql(of(PAGE_VISITORS_TABLE), Math.max(capacity, 1))],
+    ['other page visitors', of(PAGE_VISITORS_REST_TABLE), pageVisitorsRestSql(of(PAGE_VISITORS_TABLE), Math.max(capacity, 1))],
+  ];
+  let rows = 0;
+  for (const [what, stored, expected] of pairs) {
+    const r = await engine.queryInternal(
+      `SELECT (SELECT count(*) FROM (${stored} EXCEPT ALL ${expected}))::INTEGER AS extra, (SELECT count(*) FROM (${expected} EXCEPT ALL ${stored}))::INTEGER AS missing, ` +
+        `(SELECT count(*) FROM (${stored}))::INTEGER AS rows`,
+      [site],
+    );
+    assert.deepEqual({ extra: r.rows[0]!.extra, missing: r.rows[0]!.missing }, { extra: 0, missing: 0 }, `the ${what} are those of the stored rows`);
+    if (what === 'source bitmaps') rows = Number(r.rows[0]!.rows);
+  }
+  return { capacity, rows };
 }
 
 test('closed days are rolled up whole, today to its last closed hour; a day whose data changed is left out until it is rolled up again', async () => {
@@ -139,18 +154,18 @@ test('the rows of sessions with more than one stored row are `shared`, through r
     await engine.rollup!.catchUp();
     assert.deepEqual(await shared(), ['span', 'split'], 'across midnight, and split by a device change');
     assert.deepEqual(await shared(PAGE_SCROLLS_TABLE), ['span'], 'the scroll rows of a shared session');
-    assert.ok((await sourceBitsInStep(engine, 's')).rows > 0);
+    assert.ok((await bitmapsInStep(engine, 's')).rows > 0);
     // The 26th changes (its extra file compacted away with `span`'s second part): `span` has one stored row again.
     fx.snapshots.snapshot = { generation: 3, checkpoint: null, files: [...Object.values(fx.files), extra25, await fx.lake.writeFile([ev('b2', '2026-11-26T09:00:00.000Z', 'split'), ev('b3', '2026-11-26T09:01:00.000Z', 'split', 'desktop')])] };
     await engine.rollup!.catchUp();
     assert.deepEqual(await shared(), ['split']);
     assert.deepEqual(await shared(PAGE_SCROLLS_TABLE), [], 'a row of another day is set again');
-    await sourceBitsInStep(engine, 's');
+    await bitmapsInStep(engine, 's');
     // Retention drops the 26th: nothing is shared.
     fx.snapshots.snapshot = { generation: 4, checkpoint: null, files: [fx.files['2026-11-25'], fx.files['2026-11-27'], extra25] };
     await engine.rollup!.catchUp();
     assert.deepEqual(await shared(), []);
-    await sourceBitsInStep(engine, 's');
+    await bitmapsInStep(engine, 's');
   } finally {
     await engine.close();
     await fx.lake.cleanup();
@@ -185,28 +200,27 @@ test('visitors get numbers per site, kept through rebuilds; the rows carry them 
     assert.ok(first.includes('other:w1=1'), first.join());
     assert.deepEqual(first.filter((x) => x.startsWith('s:')).map((x) => x.slice(-1)).sort(), ['1', '2']);
     // No source and no device values (NULL, one value each), language 'en', the screen (NULL, NULL).
-    assert.deepEqual(engine.rollupSiteStats!('s'), { visitors: 2, sourceValues: 1, audienceValues: 6, sourceBits: 16 });
+    assert.deepEqual(engine.rollupSiteStats!('s'), { visitors: 2, sourceValues: 1, audienceValues: 6, bitmapCapacity: 16, sourceBits: 16 });
     assert.equal(engine.rollupSiteStats!('nope'), undefined);
     // The 26th gets a new visitor: the numbers so far stay, v3 gets the next one, and the generation moves.
     const before = engine.rollup!.generation();
     fx.snapshots.snapshot = { generation: 3, checkpoint: null, files: [...Object.values(fx.files), extra, await fx.lake.writeFile([{ ...pv('b1', '2026-11-26T10:00:00.000Z', 'v3'), device_type: 'tablet' }])] };
     await engine.rollup!.catchUp();
     assert.deepEqual(await numbers(), [...first, 's:v3=3'], 'ordered by site and number');
-    assert.deepEqual(engine.rollupSiteStats!('s'), { visitors: 3, sourceValues: 1, audienceValues: 7, sourceBits: 16 }, 'one more device type');
+    assert.deepEqual(engine.rollupSiteStats!('s'), { visitors: 3, sourceValues: 1, audienceValues: 7, bitmapCapacity: 16, sourceBits: 16 }, 'one more device type');
     assert.ok(engine.rollup!.generation() > before, "the keeper's generation moved");
-    await sourceBitsInStep(engine, 'other');
+    await bitmapsInStep(engine, 'other');
     // 20 more visitors on the 27th: past the capacity, so every day's bitmaps are built again with the new one.
     const many = Array.from({ length: 20 }, (_, i) => pv(`c${i}`, '2026-11-27T08:00:00.000Z', `m${i}`));
     fx.snapshots.snapshot = { ...fx.snapshots.snapshot, generation: 4, files: [...fx.snapshots.snapshot.files, await fx.lake.writeFile(many)] };
     const grown = engine.rollup!.generation();
     await engine.rollup!.catchUp();
-    const bits = await sourceBitsInStep(engine, 's');
+    const bits = await bitmapsInStep(engine, 's');
     assert.equal(bits.capacity, 32);
-    assert.equal(
-      Number((await engine.queryInternal(`SELECT count(DISTINCT dt)::INTEGER AS n FROM ${SOURCE_BITS_TABLE} WHERE site_id = 's' AND bit_length(bits) = 32`, {})).rows[0]!.n),
-      3,
-      "the three days' bitmaps, all of the new capacity",
-    );
+    for (const table of [SOURCE_BITS_TABLE, PAGE_BITS_TABLE]) {
+      const days = await engine.queryInternal(`SELECT count(DISTINCT dt)::INTEGER AS n, count_if(bit_length(bits) <> 32)::INTEGER AS other FROM ${table} WHERE site_id = 's'`, {});
+      assert.deepEqual(days.rows[0], { n: 3, other: 0 }, `${table}: the three days' bitmaps, all of the new capacity`);
+    }
     assert.ok(engine.rollup!.generation() > grown);
   } finally {
     await engine.close();

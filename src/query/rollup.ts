@@ -119,11 +119,14 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
   let generation = 0;
   let siteStats = await readSiteStats(conn);
   /**
-   * After a commit: the site stats read inside its transaction; a new visitor number or source-bitmap capacity moves
-   * the generation (a statement built with the old ones may miss rows).
+   * After a commit: the site stats read inside its transaction; a new visitor number or bitmap capacity moves the
+   * generation (a statement built with the old ones may miss rows).
    */
   function committed(next: Map<string, RollupSiteStats>): void {
-    const moved = (site: string, s: RollupSiteStats) => s.visitors !== (siteStats.get(site)?.visitors ?? 0) || s.sourceBits !== (siteStats.get(site)?.sourceBits ?? 0);
+    const moved = (site: string, s: RollupSiteStats) => {
+      const was = siteStats.get(site);
+      return s.visitors !== (was?.visitors ?? 0) || s.bitmapCapacity !== (was?.bitmapCapacity ?? 0) || s.sourceBits !== (was?.sourceBits ?? 0);
+    };
     if ([...next].some(([site, s]) => moved(site, s))) generation++;
     siteStats = next;
   }

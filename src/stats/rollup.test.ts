@@ -201,6 +201,16 @@ test('ranges count visitors by their numbers (rows from events by their keys); b
       assert.doesNotMatch(without.statements.join('\n'), bits);
       assert.match(without.statements.join('\n'), /bitstring_agg/);
     }
+    // The pages tile ORs the stored days' page bitmaps with one over the other page-visitor rows; without them, one
+    // bitmap over all the page-visitor rows.
+    if (tile === 'pages') {
+      const bits = /rollup\.page_bits/;
+      assert.match(numbered.statements.join('\n'), bits, `${tile}?${params} reads the page bitmaps`);
+      const without = runner((real) => real && { ...real, bitmapCapacity: 0 });
+      assert.deepEqual(await named.run(without.sql, q, params, { partials: null }), expected, `${tile} without page bitmaps`);
+      assert.doesNotMatch(without.statements.join('\n'), bits);
+      assert.match(without.statements.join('\n'), /bitstring_agg/);
+    }
     // 2^31 visitors: a bitmap of 256 MiB per group, over the budget (and no source bitmaps kept).
     const huge = runner((real) => real && { ...real, visitors: 2 ** 31 - 1, sourceBits: 0 });
     assert.deepEqual(await named.run(huge.sql, q, params, { partials: null }), expected, `${tile}, too many visitors`);

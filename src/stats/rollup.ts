@@ -6,6 +6,8 @@ import {
   INTERACTIONS_TABLE,
   INTERACTION_COLUMNS,
   NUMBERED_TABLES,
+  PAGE_BITS_TABLE,
+  PAGE_VISITORS_REST_TABLE,
   ROLLUP_DIMENSIONS,
   SOURCE_BITS_TABLE,
   ROLLUP_TABLE,
@@ -269,13 +271,25 @@ export async function sessionRowsAndNames(
 /**
  * For the pages tile without filters: the per-day page, page-visitor, page-scroll and session rows (core/rollup.ts
  * PAGES_TABLE...) of q's range, stored for the covered days and derived from `events` for the rest; the scroll and
- * session rows carry `solo`. Null when there are filters or no rollup (the tile then reads rollupRows()).
+ * session rows carry `solo`. Also, when the runner keeps per-day bitmaps for the site (RollupSiteStats.bitmapCapacity),
+ * `pageBits`: the stored days' page bitmaps (PAGE_BITS_TABLE) and the page-visitor rows they do not stand for (the
+ * stored PAGE_VISITORS_REST_TABLE and the rows from `events`), with their capacity. Null when there are filters or no
+ * rollup (the tile then reads rollupRows()).
  */
 export async function pageSources(
   sql: SqlRunner,
   q: StatsQuery,
   prefix: string,
-): Promise<{ pages: Scope; visitors: Scope; scrolls: Scope; sessions: Scope; totals: Scope | null; prelude: string; bitmap: VisitorBitmap } | null> {
+): Promise<{
+  pages: Scope;
+  visitors: Scope;
+  scrolls: Scope;
+  sessions: Scope;
+  totals: Scope | null;
+  pageBits: { bits: Scope; rest: Scope; capacity: number } | null;
+  prelude: string;
+  bitmap: VisitorBitmap;
+} | null> {
   if (q.filters.length > 0 || sql.rollupDays === undefined) return null;
   const covered = await coveredDays(sql, q, 'rows');
   const rows = sharedRows(q, prefix, covered, 'rows');
@@ -287,7 +301,10 @@ export async function pageSources(
   ];
   // The stored days' entry, exit and depth parts too (their parameters are the others').
   const totals = storedPart(q, prefix, DERIVED_TABLES.pageTotals.table, covered);
-  return { pages, visitors, scrolls, sessions, totals, prelude: rows.prelude, bitmap: visitorBitmap(sql, q, covered) };
+  const capacity = covered.numbered ? (sql.rollupSiteStats?.(q.site)?.bitmapCapacity ?? 0) : 0;
+  const bits = capacity > 0 ? storedPart(q, prefix, PAGE_BITS_TABLE, covered) : null;
+  const pageBits = bits && { bits, rest: storedAndLive(q, prefix, PAGE_VISITORS_REST_TABLE, rows.of(DERIVED_TABLES.pageVisitors)[1], covered), capacity };
+  return { pages, visitors, scrolls, sessions, totals, pageBits, prelude: rows.prelude, bitmap: visitorBitmap(sql, q, covered) };
 }
 
 /**

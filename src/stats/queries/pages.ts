@@ -70,6 +70,26 @@ interface FastTables {
   readonly sessions: string;
   readonly prelude: string;
   readonly bitmap: ((column: string) => string) | null;
+  /** The stored days' page bitmaps and the page-visitor rows they do not stand for (../rollup.ts pageSources). */
+  readonly pageBits: { readonly bits: string; readonly rest: string; readonly capacity: number } | null;
+}
+
+/**
+ * The CTE vis's visitors of the top pages: per page, a bitmap of its visitors' numbers (or keys), or with `pageBits`
+ * the stored days' bitmaps of the page OR-ed with one over its other rows (keys outside the bitmaps counted apart:
+ * core/rollup.ts visitorBitmapCountSql); else distinct visitor hashes.
+ */
+function visitorsSql(t: FastTables): string {
+  const top = 'ph IN (SELECT ph FROM views)';
+  if (t.bitmap === null) return `SELECT ph, count(DISTINCT vid) AS visitors FROM (${t.visitors}) WHERE ${top} GROUP BY ph`;
+  if (t.pageBits === null) return `SELECT ph, ${t.bitmap('vno')} AS visitors FROM (${t.visitors}) WHERE ${top} GROUP BY ph`;
+  const { bits, rest, capacity } = t.pageBits;
+  return (
+    `SELECT ph, (coalesce(bit_count(bit_or(b)), 0) + sum(o))::BIGINT AS visitors FROM (` +
+    `SELECT ph, bits AS b, 0::BIGINT AS o FROM (${bits}) WHERE ${top} AND bit_length(bits) = ${capacity} ` +
+    `UNION ALL SELECT ph, bitstring_agg(vno, 1, ${capacity}) FILTER (WHERE vno BETWEEN 1 AND ${capacity}), ` +
+    `count(DISTINCT vno) FILTER (WHERE vno < 1 OR vno > ${capacity}) FROM (${rest}) WHERE ${top} GROUP BY ph) GROUP BY ph`
+  );
 }
 
 /** The CTEs pg (views and engaged time per page), views (the top pages, with their hash ph) and vis (their visitors). */
@@ -78,7 +98,7 @@ const topPagesSql = (t: FastTables) => `pg AS (
   FROM (${t.pages}) GROUP BY 1
 ),
 views AS (SELECT page, views, engaged_ms, ${pageHashSql('page')} AS ph FROM pg WHERE views > 0 ORDER BY views DESC, page LIMIT $limit),
-vis AS (SELECT ph, ${t.bitmap ? t.bitmap('vno') : 'count(DISTINCT vid)'} AS visitors FROM (${t.visitors}) WHERE ph IN (SELECT ph FROM views) GROUP BY ph),`;
+vis AS (${visitorsSql(t)}),`;
 
 /** The answer's rows from views, vis, depths and ends. */
 const ANSWER_SQL = `SELECT 'top' AS kind, v.page, v.views, coalesce(x.visitors, 0) AS visitors, v.engaged_ms, d.avg_depth, NULL::BIGINT AS sessions
@@ -151,13 +171,20 @@ export async function pages(sql: SqlRunner, q: StatsQuery) {
   const fast = await pageSources(sql, q, 'g_');
   let result;
   if (fast !== null) {
+    const bits = fast.pageBits;
     const tables: FastTables = {
       ...{ pages: fast.pages.sql, visitors: fast.visitors.sql, scrolls: fast.scrolls.sql, sessions: fast.sessions.sql, prelude: fast.prelude },
       bitmap: fast.bitmap(q.limit), // groups: the top pages
+      pageBits: bits && { bits: bits.bits.sql, rest: bits.rest.sql, capacity: bits.capacity },
     };
     result = await sql.queryInternal(
       fast.totals === null ? fastSql(tables) : totalsSql({ ...tables, totals: fast.totals.sql }),
-      mergeParams(fast.pages.params, fast.visitors.params, fast.scrolls.params, fast.sessions.params, fast.totals?.params ?? {}, { limit: q.limit }),
+      mergeParams(
+        ...[fast.pages, fast.visitors, fast.scrolls, fast.sessions].map((x) => x.params),
+        ...(bits ? [bits.bits.params, bits.rest.params] : []),
+        fast.totals?.params ?? {},
+        { limit: q.limit },
+      ),
     );
   } else {
     // With filters: the rollup rows (entry and exit from the rows of the matching sessions).
