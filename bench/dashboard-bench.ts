@@ -16,8 +16,8 @@ import { ensureQueryLake, installLake, type LakeMeta } from './lakegen/lake.js';
  * - page: every tile of the overview page requested at once, as the web app does, until the last answer:
  *   cold on a second fresh server, warm as the best of ROUNDS;
  * - open day: each tile's first request on a third server that has rolled up only the first 23 hours of the range's
- *   last day, as a range that ends today always is (its current hour is computed from the Parquet files per request).
- *   Reported, not judged.
+ *   last day, as a range that ends today always is (its last hour is read from the rows kept per file, computed at
+ *   the end of the server's rollup round: the bench waits for them). Reported, not judged.
  * - again: right after each first request (cold, open day), the same tile with another `limit`: no answer is cached,
  *   but the blocks the first one read are. Reported, not judged: it tells the statement's cost from first-read costs.
  * - uncached: the median of UNCACHED_SAMPLES requests no answer is cached for: cold, again, and the first request of
@@ -76,6 +76,18 @@ async function waitRollup(server: ClicklakeServer, days: number, unit: 'days' | 
     if (m && Number(m[1]) >= days) return performance.now() - start;
     if (performance.now() - start > 900_000) throw new Error(`the rollup did not reach ${days} ${unit} in 15 minutes (${m?.[1] ?? 'no gauge'})`);
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Polls /metrics until the gauge `name` is at least `value` (30 s at most). */
+async function waitGauge(server: ClicklakeServer, name: string, value: number): Promise<void> {
+  const start = performance.now();
+  for (;;) {
+    const text = await (await fetch(`${server.url}/metrics`, { signal: AbortSignal.timeout(30_000) })).text();
+    const m = new RegExp(`^${name} (\\d+)`, 'm').exec(text);
+    if (m && Number(m[1]) >= value) return;
+    if (performance.now() - start > 30_000) throw new Error(`${name} did not reach ${value} in 30 s (${m?.[1] ?? 'no gauge'})`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -227,6 +239,9 @@ export async function benchDashboard(ctx: SectionContext): Promise<DashboardBenc
   const third = await start('dashboard-server-3', first.dataDir, to);
   try {
     await waitRollup(third, cached.meta.days * 24 - 1, 'hours');
+    // The round ends by computing the rollup rows of the open hour's file (kept per file, src/query/file-rows.ts):
+    // wait for them, as a request between two rounds finds them. A request during that computation waits for it.
+    await waitGauge(third, 'clicklake_query_file_rows_files', 1);
     for (const [i, t] of tiles.entries()) {
       const openDayColdMs = (await get(third, t.path)).ms;
       const other = anotherLimit(t.path);

@@ -250,7 +250,7 @@ export async function createQueryEngine(options: QueryEngineOptions): Promise<Qu
   });
 
   // Only with a rollup: the files it does not hold yet are today's last hours, the only ones worth keeping rows of.
-  const fileRows = options.rollup ? await createFileRows({ instance }) : null;
+  const fileRows = options.rollup ? await createFileRows({ instance, onFiles: (n) => metrics.fileRowsFiles.set(n) }) : null;
 
   /** The applied snapshot's files of days [fromDay, toDay] (and undated ones), without the first hours of `skip`'s days. */
   function filesOfDays(fromDay: string, toDay: string, skip?: ReadonlyMap<string, number>): LakeFile[] {

@@ -13,14 +13,15 @@ async function setup() {
   await conn.run(`SET TimeZone = 'UTC'`);
   await conn.run(createHotTableSql());
   const clock = { now: Date.parse('2026-11-28T12:00:00Z') };
-  const rows = await createFileRows({ instance, idleMs: 60_000, clock: () => clock.now });
+  const reported: number[] = [];
+  const rows = await createFileRows({ instance, idleMs: 60_000, clock: () => clock.now, onFiles: (n) => reported.push(n) });
   const read = async (sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJson();
   const cleanup = async () => {
     conn.closeSync();
     instance.closeSync();
     await lake.cleanup();
   };
-  return { lake, rows, clock, read, cleanup };
+  return { lake, rows, clock, read, cleanup, reported };
 }
 
 const at = (ts: string, over: Parameters<typeof lakeRow>[0] = {}) => lakeRow({ ts, ...over });
@@ -73,6 +74,7 @@ test('rows of a file unused for idleMs are dropped, never those in use', async (
     s.clock.now += 1_000;
     await s.rows.select([b]);
     assert.equal(s.rows.stats().files, 1, 'a unused for 60 s: dropped');
+    assert.deepEqual(s.reported, [1, 2, 1], 'the count of files kept, as it changes (the gauge)');
     assert.deepEqual(await s.read(`SELECT DISTINCT file FROM ${FILE_ROWS_TABLE}`), [{ file: b.path }]);
     assert.deepEqual(await s.read(`SELECT DISTINCT file FROM file_sessions`), [{ file: b.path }], 'the derived rows too');
     s.clock.now += 3_600_000;

@@ -23,6 +23,8 @@ export interface FileRowsOptions {
   /** Default 5 minutes. */
   readonly idleMs?: number;
   readonly clock?: () => number;
+  /** Called with the number of files kept whenever it changes (the engine's gauge). */
+  readonly onFiles?: (files: number) => void;
 }
 
 export interface FileRows {
@@ -89,6 +91,7 @@ export async function createFileRows(options: FileRowsOptions): Promise<FileRows
       await c.run('COMMIT');
       used.set(file.path, clock());
       computed++;
+      options.onFiles?.(used.size);
     } finally {
       c.closeSync();
     }
@@ -100,6 +103,7 @@ export async function createFileRows(options: FileRowsOptions): Promise<FileRows
     const drop = [...used].filter(([, at]) => now - at >= idleMs).map(([path]) => path);
     if (drop.length === 0) return;
     for (const p of drop) used.delete(p);
+    options.onFiles?.(used.size);
     const c = await instance.connect();
     try {
       for (const table of [FILE_ROWS_TABLE, ...CACHED_DERIVED.map(fileTable)]) {

@@ -5,11 +5,13 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
  *   clicklake_query_seconds            histogram  wall time of query()/queryInternal(), refresh included
  *   clicklake_query_errors_total{code} counter    failed queries by ClicklakeError code
  *   clicklake_query_hot_rows           gauge      rows in hot_events (acknowledged, not yet in the lake)
+ *   clicklake_query_file_rows_files    gauge      lake files whose rollup rows are kept in memory (./file-rows.ts)
  */
 export interface QueryMetrics {
   readonly seconds: Histogram;
   readonly errors: Counter<'code'>;
   readonly hotRows: Gauge;
+  readonly fileRowsFiles: Gauge;
 }
 
 function existing<T>(registry: Registry | undefined, name: string): T | undefined {
@@ -41,5 +43,12 @@ export function createQueryMetrics(registry?: Registry): QueryMetrics {
       help: 'Acknowledged events served from the buffer tail (not yet in the lake)',
       registers,
     });
-  return { seconds, errors, hotRows };
+  const fileRowsFiles =
+    existing<Gauge>(registry, 'clicklake_query_file_rows_files') ??
+    new Gauge({
+      name: 'clicklake_query_file_rows_files',
+      help: "Lake files of today's hours not rolled up yet whose rollup rows are kept in memory",
+      registers,
+    });
+  return { seconds, errors, hotRows, fileRowsFiles };
 }
