@@ -18,7 +18,7 @@
  */
 
 /** Bump when the rollup's columns or their meaning change: stored rollups of another version are rebuilt. */
-export const ROLLUP_VERSION = 11;
+export const ROLLUP_VERSION = 12;
 
 /** The attached database and table the query stage keeps the rollup in. */
 export const ROLLUP_TABLE = 'rollup.page_sessions';
@@ -254,6 +254,19 @@ export function bitmapCapacity(visitors: number): number {
 
 function checkCapacity(capacity: number): void {
   if (!Number.isSafeInteger(capacity) || capacity < 1) throw new Error(`bitmap capacity must be >= 1, got ${capacity}`);
+}
+
+/**
+ * Per (site, day) the overview's parts of that day's session rows (SESSIONS_TABLE, those without a session too): page
+ * views and a bitmap of their visitors. A range's visitors without filters are then a few bitmaps OR-ed with one over
+ * the rows from `events`, instead of a bitmap aggregate over every session row (src/stats/queries/overview.ts).
+ */
+export const DAY_BITS_TABLE = 'rollup.day_bits';
+
+/** DAY_BITS_TABLE's rows of `sessions` (SESSIONS_TABLE rows of one site). */
+export function dayBitsSql(sessions: string, capacity: number): string {
+  checkCapacity(capacity);
+  return `SELECT site_id, dt, sum(pv)::BIGINT AS pv, bitstring_agg(vno, 1, ${capacity}) AS bits FROM (${sessions}) GROUP BY site_id, dt`;
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   PAGE_VISITORS_TABLE,
   SESSIONS_TABLE,
   BITMAP_SITES_TABLE,
+  DAY_BITS_TABLE,
   PAGE_BITS_TABLE,
   PAGE_VISITORS_REST_TABLE,
   SOURCE_BITS_DAY_BYTES,
@@ -21,6 +22,7 @@ import {
   VISITOR_NUMBERS_TABLE,
   audienceValuesSql,
   bitmapCapacity,
+  dayBitsSql,
   pageBitsSql,
   pageVisitorsRestSql,
   sourceBitsSql,
@@ -92,12 +94,12 @@ export async function withSessionLinks(conn: DuckDBConnection, day: string, repl
  * withSessionLinks, `d` the day's DATE literal), per site:
  * - all of the site's bitmaps when its capacity grew (a new highest visitor number past it);
  * - else SOURCE_BITS_TABLE of the day and of every day where a touched session has rows (their `shared` may have
- *   changed), and PAGE_BITS_TABLE / PAGE_VISITORS_REST_TABLE of the day.
+ *   changed), and DAY_BITS_TABLE, PAGE_BITS_TABLE and PAGE_VISITORS_REST_TABLE of the day.
  * A site whose source bitmaps of a day would take more than SOURCE_BITS_DAY_BYTES keeps none from then on
  * (source_bits false; the sources tile then regroups the session rows).
  */
 async function keepBitmaps(conn: DuckDBConnection, d: string): Promise<void> {
-  for (const table of [SOURCE_BITS_TABLE, PAGE_BITS_TABLE, PAGE_VISITORS_REST_TABLE]) await conn.run(`DELETE FROM ${table} WHERE dt = ${d}`);
+  for (const table of [DAY_BITS_TABLE, SOURCE_BITS_TABLE, PAGE_BITS_TABLE, PAGE_VISITORS_REST_TABLE]) await conn.run(`DELETE FROM ${table} WHERE dt = ${d}`);
   const sites = (
     await conn.runAndReadAll(
       `SELECT site_id, max(vno)::BIGINT, any_value(b.capacity)::BIGINT, coalesce(bool_and(b.source_bits), TRUE) FROM ${VISITOR_NUMBERS_TABLE} ` +
@@ -112,6 +114,7 @@ async function keepBitmaps(conn: DuckDBConnection, d: string): Promise<void> {
       await conn.run(`DELETE FROM ${table} WHERE site_id = ${site}${days}`);
       await conn.run(`INSERT INTO ${table} ${select(`SELECT * FROM ${from} WHERE site_id = ${site}${days}`)} ORDER BY site_id, dt`);
     };
+    await replace(DAY_BITS_TABLE, grown ? '' : ` AND dt = ${d}`, (rows) => dayBitsSql(rows, capacity), SESSIONS_TABLE);
     await replace(PAGE_BITS_TABLE, grown ? '' : ` AND dt = ${d}`, (rows) => pageBitsSql(rows, capacity), PAGE_VISITORS_TABLE);
     await replace(PAGE_VISITORS_REST_TABLE, grown ? '' : ` AND dt = ${d}`, (rows) => pageVisitorsRestSql(rows, capacity), PAGE_VISITORS_TABLE);
     let sources = withSources === true;
@@ -194,6 +197,7 @@ export async function prepareRollupTables(conn: DuckDBConnection): Promise<void>
   await create(VISITOR_NUMBERS_TABLE, `SELECT site_id, vid, 0::INTEGER AS vno FROM ${SESSIONS_TABLE} WHERE FALSE`);
   await create(AUDIENCE_VALUES_TABLE, `${audienceValuesSql(`SELECT * FROM ${SESSIONS_TABLE}`)} WHERE FALSE`);
   await create(SOURCE_BITS_TABLE, `SELECT * REPLACE (NULL::BIT AS bits) FROM (${sourceBitsSql(none(SESSIONS_TABLE), 1)})`);
+  await create(DAY_BITS_TABLE, `SELECT * REPLACE (NULL::BIT AS bits) FROM (${dayBitsSql(none(SESSIONS_TABLE), 1)})`);
   await create(PAGE_BITS_TABLE, `SELECT * REPLACE (NULL::BIT AS bits) FROM (${pageBitsSql(none(PAGE_VISITORS_TABLE), 1)})`);
   await create(PAGE_VISITORS_REST_TABLE, pageVisitorsRestSql(none(PAGE_VISITORS_TABLE), 1));
   await create(BITMAP_SITES_TABLE, `SELECT site_id, 0::INTEGER AS capacity, FALSE AS source_bits FROM ${VISITOR_NUMBERS_TABLE} WHERE FALSE`);

@@ -7,11 +7,13 @@ import {
   PAGE_VISITORS_TABLE,
   ROLLUP_TABLE,
   SESSIONS_TABLE,
+  DAY_BITS_TABLE,
   PAGE_BITS_TABLE,
   PAGE_VISITORS_REST_TABLE,
   SOURCE_BITS_TABLE,
   VISITOR_NUMBERS_TABLE,
   bitmapCapacity,
+  dayBitsSql,
   pageBitsSql,
   pageVisitorsRestSql,
   sourceBitsSql,
@@ -64,8 +66,8 @@ async function covered(engine: QueryEngine, from: string, to: string): Promise<R
 }
 
 /**
- * Asserts that the stored per-day bitmaps of `site` (source bitmaps, page bitmaps and the page-visitor rows they do
- * not stand for) are those of its stored rows now, at the capacity of its highest visitor number, and returns that
+ * Asserts that the stored per-day bitmaps of `site` (day, source and page bitmaps, and the page-visitor rows the page
+ * bitmaps do not stand for) are those of its stored rows now, at the capacity of its highest visitor number, and returns that
  * capacity and the number of source-bitmap rows.
  */
 async function bitmapsInStep(engine: QueryEngine, site: string): Promise<{ capacity: number; rows: number }> {
@@ -77,6 +79,7 @@ async function bitmapsInStep(engine: QueryEngine, site: string): Promise<{ capac
   const of = (table: string) => `SELECT * FROM ${table} WHERE site_id = $1`;
   const pairs: [string, string, string][] = [
     ['source bitmaps', of(SOURCE_BITS_TABLE), sourceBitsSql(of(SESSIONS_TABLE), Math.max(capacity, 1))],
+    ['day bitmaps', of(DAY_BITS_TABLE), dayBitsSql(of(SESSIONS_TABLE), Math.max(capacity, 1))],
     ['page bitmaps', of(PAGE_BITS_TABLE), pageBitsSql(of(PAGE_VISITORS_TABLE), Math.max(capacity, 1))],
     ['other page visitors', of(PAGE_VISITORS_REST_TABLE), pageVisitorsRestSql(of(PAGE_VISITORS_TABLE), Math.max(capacity, 1))],
   ];
@@ -217,7 +220,7 @@ test('visitors get numbers per site, kept through rebuilds; the rows carry them 
     await engine.rollup!.catchUp();
     const bits = await bitmapsInStep(engine, 's');
     assert.equal(bits.capacity, 32);
-    for (const table of [SOURCE_BITS_TABLE, PAGE_BITS_TABLE]) {
+    for (const table of [SOURCE_BITS_TABLE, PAGE_BITS_TABLE, DAY_BITS_TABLE]) {
       const days = await engine.queryInternal(`SELECT count(DISTINCT dt)::INTEGER AS n, count_if(bit_length(bits) <> 32)::INTEGER AS other FROM ${table} WHERE site_id = 's'`, {});
       assert.deepEqual(days.rows[0], { n: 3, other: 0 }, `${table}: the three days' bitmaps, all of the new capacity`);
     }

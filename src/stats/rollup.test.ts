@@ -201,6 +201,14 @@ test('ranges count visitors by their numbers (rows from events by their keys); b
       assert.doesNotMatch(without.statements.join('\n'), bits);
       assert.match(without.statements.join('\n'), /bitstring_agg/);
     }
+    // The overview without filters ORs the stored days' visitor bitmaps (not on the cut range: no stored totals).
+    if (tile === 'overview' && filter === '' && !range.includes('T')) {
+      const bits = /rollup\.day_bits/;
+      assert.match(numbered.statements.join('\n'), bits, `${tile}?${params} reads the day bitmaps`);
+      const without = runner((real) => real && { ...real, bitmapCapacity: 0 });
+      assert.deepEqual(await named.run(without.sql, q, params, { partials: null }), expected, `${tile} without day bitmaps`);
+      assert.doesNotMatch(without.statements.join('\n'), bits);
+    }
     // The pages tile ORs the stored days' page bitmaps with one over the other page-visitor rows; without them, one
     // bitmap over all the page-visitor rows.
     if (tile === 'pages') {

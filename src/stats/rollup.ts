@@ -1,6 +1,7 @@
 import type { SqlParam, SqlRunner } from '../core/ports.js';
 import {
   BASE_TABLES,
+  DAY_BITS_TABLE,
   DERIVED_TABLES,
   type DerivedTable,
   INTERACTIONS_TABLE,
@@ -183,12 +184,21 @@ export async function interactionEvents(sql: SqlRunner, q: StatsQuery, prefix = 
  * stored days' per-day totals (SESSION_TOTALS_TABLE; null: no day stored). Null when there are filters or no
  * rollup (the overview then reads rollupRows()). The buckets lack the per-day row (hour -1) of the days `partialDays`
  * selects (an expression over dt, bound by the sessions' parameters): the caller computes it from the session rows.
+ * `dayBits`: the stored days' DAY_BITS_TABLE rows and their capacity, when the runner keeps per-day bitmaps.
  */
 export async function sessionSources(
   sql: SqlRunner,
   q: StatsQuery,
   prefix: string,
-): Promise<{ sessions: Scope; buckets: Scope; totals: Scope | null; prelude: string; partialDays: string; visitors: VisitorBitmap } | null> {
+): Promise<{
+  sessions: Scope;
+  buckets: Scope;
+  totals: Scope | null;
+  dayBits: (Scope & { capacity: number }) | null;
+  prelude: string;
+  partialDays: string;
+  visitors: VisitorBitmap;
+} | null> {
   if (q.filters.length > 0 || sql.rollupDays === undefined) return null;
   // One set of covered days for both (they share the parameters $<prefix>c0... and the rows from `events`).
   const covered = await coveredDays(sql, q, 'rows');
@@ -201,9 +211,20 @@ export async function sessionSources(
     storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.sessions), covered, rows.sids),
     dailyStored ?? storedAndLive(q, prefix, ...rows.of(DERIVED_TABLES.buckets), covered),
   ];
-  // The stored days' session totals too (their parameters are the sessions').
+  // The stored days' session totals and, when the runner keeps per-day bitmaps, their visitors' bitmaps and page views
+  // (their parameters are the sessions').
   const totals = storedPart(q, prefix, DERIVED_TABLES.sessionTotals.table, covered);
-  return { sessions, buckets, totals, prelude: rows.prelude, partialDays: partialDaysSql(prefix, covered.partial), visitors: visitorBitmap(sql, q, covered) };
+  const capacity = covered.numbered ? (sql.rollupSiteStats?.(q.site)?.bitmapCapacity ?? 0) : 0;
+  const bits = capacity > 0 ? storedPart(q, prefix, DAY_BITS_TABLE, covered) : null;
+  return {
+    sessions,
+    buckets,
+    totals,
+    dayBits: bits && { ...bits, capacity },
+    prelude: rows.prelude,
+    partialDays: partialDaysSql(prefix, covered.partial),
+    visitors: visitorBitmap(sql, q, covered),
+  };
 }
 
 /**

@@ -140,8 +140,8 @@ const TOTALS_FROM_PARTS = `s AS (
  * The unfiltered answer from the stored days' per-day session totals (core/rollup.ts SESSION_TOTALS_TABLE, each row
  * taken as a whole session): those sums, minus the same sums over the stored rows that are not `solo` (`shared`, or
  * their session goes on in the rows from `events`), plus all the non-solo rows' sessions regrouped (the rows from
- * `events` included); visitors are a bitmap of their numbers (`bitmap`, the rows from `events` by their keys); the
- * trend is the buckets, and the daily point of a day rolled up in part is counted from its session rows. Reads the
+ * `events` included); visitors are a bitmap of their numbers (`bitmap`, the rows from `events` by their keys), or the
+ * stored days' bitmaps OR-ed with one of the rows from `events` (`dayBits`); the trend is the buckets, and the daily point of a day rolled up in part is counted from its session rows. Reads the
  * session rows' visitor number and page views, and the few non-solo rows, instead of every session's times.
  */
 const totalsSql = (
@@ -152,6 +152,7 @@ const totalsSql = (
   bucket: 'hour' | 'day',
   prelude: string,
   bitmap: (c: string) => string,
+  dayBits: { sql: [string, string]; capacity: number } | null,
 ) => `
 WITH ${prelude} ses AS (
   SELECT dt, vno, pv, solo, live, sid, active, t_min, t_max, TRUE AS cur FROM (${sessions[0]})
@@ -165,8 +166,24 @@ parts AS (
   UNION ALL SELECT cur, 1, (sum(pv) = 1 AND sum(active) = 0)::INTEGER, max(t1) - min(t0), sum(pv) FROM sh GROUP BY cur, sid
 ),
 ${TOTALS_FROM_PARTS}
-v AS (SELECT cur, ${bitmap('vno')} AS visitors, sum(pv)::BIGINT AS page_views FROM ses GROUP BY cur),
+v AS (${dayBits === null ? `SELECT cur, ${bitmap('vno')} AS visitors, sum(pv)::BIGINT AS page_views FROM ses GROUP BY cur` : dayBitsVisitorsSql(dayBits)}),
 ${bucketsAnswerSql(buckets, partial, bucket, bitmap('vno'))}`;
+
+/**
+ * The CTE v of totalsSql from the stored days' bitmaps and page views (core/rollup.ts DAY_BITS_TABLE) OR-ed and summed
+ * with those of the session rows from `events` (their visitors' keys outside the bitmaps counted apart), instead of
+ * reading every stored session row.
+ */
+function dayBitsVisitorsSql(dayBits: { sql: [string, string]; capacity: number }): string {
+  const c = dayBits.capacity;
+  const stored = (i: 0 | 1) => `SELECT ${i === 0} AS cur, bits AS b, 0::BIGINT AS o, pv FROM (${dayBits.sql[i]}) WHERE bits IS NULL OR bit_length(bits) = ${c}`;
+  return (
+    `SELECT cur, (coalesce(bit_count(bit_or(b)), 0) + sum(o))::BIGINT AS visitors, sum(pv)::BIGINT AS page_views FROM (` +
+    `${stored(0)} UNION ALL ${stored(1)} ` +
+    `UNION ALL SELECT cur, bitstring_agg(vno, 1, ${c}) FILTER (WHERE vno BETWEEN 1 AND ${c}), count(DISTINCT vno) FILTER (WHERE vno < 1 OR vno > ${c}), sum(pv) ` +
+    `FROM ses WHERE live GROUP BY cur) GROUP BY cur`
+  );
+}
 
 /**
  * totalsSql with filters on visitor dimensions (every row has `m`) and a daily trend: the sessions with a matching
@@ -229,6 +246,7 @@ export async function overview(sql: SqlRunner, q: StatsQuery) {
         bucket,
         fastCur.prelude + fastPrev.prelude,
         bitmap,
+        fastCur.dayBits && fastPrev.dayBits && { sql: [fastCur.dayBits.sql, fastPrev.dayBits.sql], capacity: fastCur.dayBits.capacity },
       ),
       mergeParams(fastCur.sessions.params, fastCur.buckets.params, fastPrev.sessions.params, fastPrev.buckets.params),
       { maxRows: 100_000 },
