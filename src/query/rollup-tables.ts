@@ -4,18 +4,18 @@ import type { Logger, RollupSiteStats } from '../core/ports.js';
 import {
   AUDIENCE_VALUES_TABLE,
   BASE_TABLES,
+  BITMAP_SITES_TABLE,
+  DAY_BITS_TABLE,
   DERIVED_TABLES,
   type DerivedTable,
   INTERACTIONS_TABLE,
   ROLLUP_TABLE,
   ROLLUP_VERSION,
+  PAGE_BITS_TABLE,
   PAGE_SCROLLS_TABLE,
+  PAGE_VISITORS_REST_TABLE,
   PAGE_VISITORS_TABLE,
   SESSIONS_TABLE,
-  BITMAP_SITES_TABLE,
-  DAY_BITS_TABLE,
-  PAGE_BITS_TABLE,
-  PAGE_VISITORS_REST_TABLE,
   SOURCE_BITS_DAY_BYTES,
   SOURCE_BITS_TABLE,
   SOURCE_NAMES_TABLE,
@@ -23,10 +23,10 @@ import {
   audienceValuesSql,
   bitmapCapacity,
   dayBitsSql,
+  interactionsSelectSql,
   pageBitsSql,
   pageVisitorsRestSql,
   sourceBitsSql,
-  interactionsSelectSql,
   rollupSelectSql,
 } from '../core/rollup.js';
 import { sqlString } from './sandbox.js';
@@ -100,10 +100,13 @@ export async function withSessionLinks(conn: DuckDBConnection, day: string, repl
  */
 async function keepBitmaps(conn: DuckDBConnection, d: string): Promise<void> {
   for (const table of [DAY_BITS_TABLE, SOURCE_BITS_TABLE, PAGE_BITS_TABLE, PAGE_VISITORS_REST_TABLE]) await conn.run(`DELETE FROM ${table} WHERE dt = ${d}`);
+  // The sites with rows that day (only their capacity can have grown) or with touched sessions (rows gone that day,
+  // `shared` changed on other days).
   const sites = (
     await conn.runAndReadAll(
       `SELECT site_id, max(vno)::BIGINT, any_value(b.capacity)::BIGINT, coalesce(bool_and(b.source_bits), TRUE) FROM ${VISITOR_NUMBERS_TABLE} ` +
-        `LEFT JOIN ${BITMAP_SITES_TABLE} b USING (site_id) GROUP BY site_id`,
+        `LEFT JOIN ${BITMAP_SITES_TABLE} b USING (site_id) ` +
+        `WHERE site_id IN (SELECT site_id FROM ${SESSIONS_TABLE} WHERE dt = ${d} UNION SELECT site_id FROM rollup_touched) GROUP BY site_id`,
     )
   ).getRows();
   for (const [id, top, had, withSources] of sites) {
