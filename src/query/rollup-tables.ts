@@ -51,7 +51,12 @@ export const TABLES = [ROLLUP_TABLE, INTERACTIONS_TABLE, ...DERIVED.map((d) => d
  * - the per-day bitmaps, which depend on both: see keepBitmaps.
  * Runs inside the caller's transaction.
  */
-export async function withSessionLinks(conn: DuckDBConnection, day: string, replace: () => Promise<void>): Promise<void> {
+export async function withSessionLinks(
+  conn: DuckDBConnection,
+  day: string,
+  replace: () => Promise<void>,
+  limits: { sourceBitsDayBytes: number } = { sourceBitsDayBytes: SOURCE_BITS_DAY_BYTES },
+): Promise<void> {
   const d = `${sqlString(day)}::DATE`;
   const ofDay = `SELECT DISTINCT site_id, sid FROM ${SESSIONS_TABLE} WHERE dt = ${d} AND sid IS NOT NULL`;
   await conn.run(`CREATE OR REPLACE TEMP TABLE rollup_touched AS ${ofDay}`);
@@ -84,7 +89,7 @@ export async function withSessionLinks(conn: DuckDBConnection, day: string, repl
     `INSERT INTO ${AUDIENCE_VALUES_TABLE} SELECT * FROM (${audienceValuesSql(`SELECT * FROM ${SESSIONS_TABLE} WHERE dt = ${d}`)}) ` +
       `ANTI JOIN ${AUDIENCE_VALUES_TABLE} USING (site_id, h)`,
   );
-  await keepBitmaps(conn, d);
+  await keepBitmaps(conn, d, limits.sourceBitsDayBytes);
   await conn.run(`DROP TABLE rollup_touched`);
   await conn.run(`DROP TABLE rollup_shared`);
 }
@@ -95,10 +100,10 @@ export async function withSessionLinks(conn: DuckDBConnection, day: string, repl
  * - all of the site's bitmaps when its capacity grew (a new highest visitor number past it);
  * - else SOURCE_BITS_TABLE of the day and of every day where a touched session has rows (their `shared` may have
  *   changed), and DAY_BITS_TABLE, PAGE_BITS_TABLE and PAGE_VISITORS_REST_TABLE of the day.
- * A site whose source bitmaps of a day would take more than SOURCE_BITS_DAY_BYTES keeps none from then on
+ * A site whose source bitmaps of a day would take more than `sourceBitsDayBytes` (SOURCE_BITS_DAY_BYTES) keeps none from then on
  * (source_bits false; the sources tile then regroups the session rows).
  */
-async function keepBitmaps(conn: DuckDBConnection, d: string): Promise<void> {
+async function keepBitmaps(conn: DuckDBConnection, d: string, sourceBitsDayBytes: number): Promise<void> {
   for (const table of [DAY_BITS_TABLE, SOURCE_BITS_TABLE, PAGE_BITS_TABLE, PAGE_VISITORS_REST_TABLE]) await conn.run(`DELETE FROM ${table} WHERE dt = ${d}`);
   // The sites with rows that day (only their capacity can have grown) or with touched sessions (rows gone that day,
   // `shared` changed on other days).
@@ -127,7 +132,7 @@ async function keepBitmaps(conn: DuckDBConnection, d: string): Promise<void> {
       const most = (
         await conn.runAndReadAll(`SELECT coalesce(max(n), 0)::BIGINT FROM (SELECT count(*) AS n FROM ${SOURCE_BITS_TABLE} WHERE site_id = ${site} GROUP BY dt)`)
       ).getRows()[0]![0];
-      sources = (Number(most) * capacity) / 8 <= SOURCE_BITS_DAY_BYTES;
+      sources = (Number(most) * capacity) / 8 <= sourceBitsDayBytes;
       if (!sources) await conn.run(`DELETE FROM ${SOURCE_BITS_TABLE} WHERE site_id = ${site}`);
     }
     await conn.run(`DELETE FROM ${BITMAP_SITES_TABLE} WHERE site_id = ${site}`);

@@ -39,7 +39,7 @@ async function fixture() {
   };
   const files = { '2026-11-25': await lake.writeFile(days['2026-11-25']), '2026-11-26': await lake.writeFile(days['2026-11-26']), '2026-11-27': await lake.writeFile(days['2026-11-27']) };
   snapshots.snapshot = { generation: 1, checkpoint: null, files: Object.values(files) };
-  const open = (path: string | null, settleMs = 0, clock = () => NOW, more: { wakeGapMs?: number } = {}) =>
+  const open = (path: string | null, settleMs = 0, clock = () => NOW, more: { wakeGapMs?: number; sourceBitsDayBytes?: number } = {}) =>
     createQueryEngine({
       snapshots,
       tail,
@@ -228,6 +228,38 @@ test('visitors get numbers per site, kept through rebuilds; the rows carry them 
   } finally {
     await engine.close();
     await fx.lake.cleanup();
+  }
+});
+
+test('a site whose source bitmaps of one day would take more than the limit keeps none; its other bitmaps stay', async () => {
+  const fx = await fixture();
+  // A day's source bitmaps of the fixture: 5 rows of 2 bytes (16 bits) each.
+  const engine = await fx.open(null, 0, () => NOW, { sourceBitsDayBytes: 9 });
+  try {
+    await engine.rollup!.catchUp();
+    assert.deepEqual(engine.rollupSiteStats!('s'), { visitors: 1, sourceValues: 1, audienceValues: 6, bitmapCapacity: 16, sourceBits: 0 });
+    const count = async (table: string) => Number((await engine.queryInternal(`SELECT count(*)::INTEGER AS n FROM ${table}`, {})).rows[0]!.n);
+    assert.equal(await count(SOURCE_BITS_TABLE), 0, 'no source bitmaps');
+    assert.equal(await count(DAY_BITS_TABLE), 3, 'a day bitmap per day');
+    // A later day of the site keeps none either.
+    fx.snapshots.snapshot = { ...fx.snapshots.snapshot, generation: 2, files: [...fx.snapshots.snapshot.files, await fx.lake.writeFile([fx.row('2026-11-24T10:00:00.000Z', 'page_view', 1)])] };
+    await engine.rollup!.catchUp();
+    assert.deepEqual(await covered(engine, '2026-11-24', '2026-11-24'), { '2026-11-24': 24 });
+    assert.equal(await count(SOURCE_BITS_TABLE), 0);
+    assert.equal(engine.rollupSiteStats!('s')?.sourceBits, 0);
+  } finally {
+    await engine.close();
+    await fx.lake.cleanup();
+  }
+  // With the default limit the same days keep them.
+  const fy = await fixture();
+  const kept = await fy.open(null);
+  try {
+    await kept.rollup!.catchUp();
+    assert.equal(kept.rollupSiteStats!('s')?.sourceBits, 16);
+  } finally {
+    await kept.close();
+    await fy.lake.cleanup();
   }
 });
 

@@ -35,6 +35,11 @@ export interface RollupOptions {
    * changed (default 10 s): a day that keeps changing (late events trickling in) is rebuilt at most that often.
    */
   readonly wakeGapMs?: number;
+  /**
+   * The most a site's source bitmaps of one day may take before it keeps none (default core/rollup.ts
+   * SOURCE_BITS_DAY_BYTES; tests set it low).
+   */
+  readonly sourceBitsDayBytes?: number;
 }
 
 export interface RollupKeeperDeps extends RollupOptions {
@@ -117,6 +122,7 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
    * statement's result is seen).
    */
   let generation = 0;
+  const limits = deps.sourceBitsDayBytes === undefined ? undefined : { sourceBitsDayBytes: deps.sourceBitsDayBytes };
   let siteStats = await readSiteStats(conn);
   /**
    * After a commit: the site stats read inside its transaction; a new visitor number or bitmap capacity moves the
@@ -150,7 +156,7 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
     await inTransaction(async () => {
       await withSessionLinks(conn, day, async () => {
         for (const table of TABLES) await conn.run(`DELETE FROM ${table} WHERE dt = ${sqlString(day)}::DATE`);
-      });
+      }, limits);
       await conn.run(`DELETE FROM rollup.days WHERE dt = ${sqlString(day)}::DATE`);
       next = await readSiteStats(conn);
       return true;
@@ -221,7 +227,7 @@ export async function createRollupKeeper(deps: RollupKeeperDeps): Promise<Rollup
           const partial = hours < 24 && x.ofPartialDay !== undefined ? ` WHERE ${x.ofPartialDay}` : '';
           await conn.run(`INSERT INTO ${x.table} SELECT * FROM (${rows})${partial} ORDER BY ${x.order}`);
         }
-      });
+      }, limits);
       await conn.run(`DELETE FROM rollup.days WHERE dt = ${d}`);
       const prints = hourPrints === null ? 'NULL' : sqlString(hourPrints.slice(0, hours).join(','));
       await conn.run(`INSERT INTO rollup.days VALUES (${d}, ${sqlString(print)}, ${ROLLUP_VERSION}, ${hours}, ${prints})`);
