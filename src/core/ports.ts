@@ -175,11 +175,11 @@ export interface SqlRunner {
   rollupGeneration?(): number;
   /**
    * With rollupDays: what the rollup holds of a site (undefined: nothing). `visitors`: the highest visitor number
-   * (core/rollup.ts VISITOR_NUMBERS_TABLE), the bitmap size of a distinct-visitor count over stored rows; a statement
+   * (core/visitor-bits.ts VISITOR_NUMBERS_TABLE), the bitmap size of a distinct-visitor count over stored rows; a statement
    * that read it counts no visitor numbered later, and rollupGeneration moves when one is. `sourceValues`: distinct
    * source values (hashes) of all stored days, a bound on the groups of the sources tile; `audienceValues`: the same
    * for the audience tile's dimensions (the sum of each one's distinct values, NULL included). `bitmapCapacity`: the
-   * capacity of the site's per-day visitor bitmaps (core/rollup.ts BITMAP_SITES_TABLE), kept for every stored day; 0:
+   * capacity of the site's per-day visitor bitmaps (core/visitor-bits.ts BITMAP_SITES_TABLE), kept for every stored day; 0:
    * none. `sourceBits`: the same for its source bitmaps (SOURCE_BITS_TABLE), 0 when it keeps none.
    */
   rollupSiteStats?(site: string): RollupSiteStats | undefined;

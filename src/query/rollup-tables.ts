@@ -4,31 +4,33 @@ import type { Logger, RollupSiteStats } from '../core/ports.js';
 import {
   AUDIENCE_VALUES_TABLE,
   BASE_TABLES,
-  BITMAP_SITES_TABLE,
-  DAY_BITS_TABLE,
   DERIVED_TABLES,
   type DerivedTable,
   INTERACTIONS_TABLE,
   ROLLUP_TABLE,
   ROLLUP_VERSION,
-  PAGE_BITS_TABLE,
   PAGE_SCROLLS_TABLE,
-  PAGE_VISITORS_REST_TABLE,
   PAGE_VISITORS_TABLE,
   SESSIONS_TABLE,
+  SOURCE_NAMES_TABLE,
+  audienceValuesSql,
+  interactionsSelectSql,
+  rollupSelectSql,
+} from '../core/rollup.js';
+import {
+  BITMAP_SITES_TABLE,
+  DAY_BITS_TABLE,
+  PAGE_BITS_TABLE,
+  PAGE_VISITORS_REST_TABLE,
   SOURCE_BITS_DAY_BYTES,
   SOURCE_BITS_TABLE,
-  SOURCE_NAMES_TABLE,
   VISITOR_NUMBERS_TABLE,
-  audienceValuesSql,
   bitmapCapacity,
   dayBitsSql,
-  interactionsSelectSql,
   pageBitsSql,
   pageVisitorsRestSql,
   sourceBitsSql,
-  rollupSelectSql,
-} from '../core/rollup.js';
+} from '../core/visitor-bits.js';
 import { sqlString } from './sandbox.js';
 
 /**
@@ -95,7 +97,7 @@ export async function withSessionLinks(
 }
 
 /**
- * The per-day bitmaps (core/rollup.ts BITMAP_SITES_TABLE) in step with the rows they are built from (inside
+ * The per-day bitmaps (core/visitor-bits.ts BITMAP_SITES_TABLE) in step with the rows they are built from (inside
  * withSessionLinks, `d` the day's DATE literal), per site:
  * - all of the site's bitmaps when its capacity grew (a new highest visitor number past it);
  * - else SOURCE_BITS_TABLE of the day and of every day where a touched session has rows (their `shared` may have

@@ -2,11 +2,8 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { PAGE_SCROLLS_TABLE, PAGE_VISITORS_TABLE, ROLLUP_TABLE, SESSIONS_TABLE } from '../core/rollup.js';
 import {
-  PAGE_SCROLLS_TABLE,
-  PAGE_VISITORS_TABLE,
-  ROLLUP_TABLE,
-  SESSIONS_TABLE,
   DAY_BITS_TABLE,
   PAGE_BITS_TABLE,
   PAGE_VISITORS_REST_TABLE,
@@ -17,7 +14,7 @@ import {
   pageBitsSql,
   pageVisitorsRestSql,
   sourceBitsSql,
-} from '../core/rollup.js';
+} from '../core/visitor-bits.js';
 import type { LakeRow } from '../core/schema.js';
 import { createQueryEngine, type QueryEngine } from './index.js';
 import { FakeSnapshots, FakeTail, TestLake, lakeRow, silentLogger } from './testkit.js';

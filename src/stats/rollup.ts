@@ -1,24 +1,26 @@
 import type { SqlParam, SqlRunner } from '../core/ports.js';
 import {
   BASE_TABLES,
-  DAY_BITS_TABLE,
   DERIVED_TABLES,
   type DerivedTable,
   INTERACTIONS_TABLE,
   INTERACTION_COLUMNS,
-  NUMBERED_TABLES,
-  PAGE_BITS_TABLE,
-  PAGE_VISITORS_REST_TABLE,
   ROLLUP_DIMENSIONS,
-  SOURCE_BITS_TABLE,
   ROLLUP_TABLE,
   VISITOR_DIMENSIONS,
   eventRowsSql,
   interactionsSelectSql,
-  liveVisitorKeysSql,
   rollupSelectSql,
-  visitorBitmapCountSql,
 } from '../core/rollup.js';
+import {
+  DAY_BITS_TABLE,
+  NUMBERED_TABLES,
+  PAGE_BITS_TABLE,
+  PAGE_VISITORS_REST_TABLE,
+  SOURCE_BITS_TABLE,
+  liveVisitorKeysSql,
+  visitorBitmapCountSql,
+} from '../core/visitor-bits.js';
 import { bucketOf, eventScope, filterSql, type Scope, type StatsQuery } from './params.js';
 import { type Covered, cachedRowsOf, coveredDays, daysOf, eventSource, partialDaysSql, rangeParts, restRows, storedFirst } from './covered.js';
 
@@ -137,7 +139,7 @@ const VISITOR_BITMAP_BITS = 32 * 1024 * 1024 * 8;
 
 /**
  * How a tile counts the distinct visitors of session or page-visitor rows in at most `groups` groups: an aggregate over
- * their visitor numbers (core/rollup.ts visitorBitmapCountSql; apply it to column `vno`), the rows from `events`
+ * their visitor numbers (core/visitor-bits.ts visitorBitmapCountSql; apply it to column `vno`), the rows from `events`
  * counted by their visitors' keys too (storedAndLive: number, or a negative key without one), when the groups' bitmaps
  * fit VISITOR_BITMAP_BITS; else null, and the tile counts distinct `vid` as before.
  */

@@ -170,7 +170,7 @@ v AS (${dayBits === null ? `SELECT cur, ${bitmap('vno')} AS visitors, sum(pv)::B
 ${bucketsAnswerSql(buckets, partial, bucket, bitmap('vno'))}`;
 
 /**
- * The CTE v of totalsSql from the stored days' bitmaps and page views (core/rollup.ts DAY_BITS_TABLE) OR-ed and summed
+ * The CTE v of totalsSql from the stored days' bitmaps and page views (core/visitor-bits.ts DAY_BITS_TABLE) OR-ed and summed
  * with those of the session rows from `events` (their visitors' keys outside the bitmaps counted apart), instead of
  * reading every stored session row.
  */

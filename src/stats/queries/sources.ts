@@ -67,11 +67,11 @@ function sessionsOf(rows: string, filtered: boolean, hashed: boolean, numbered =
 }
 
 /**
- * tablesSql with the stored days' source bitmaps (core/rollup.ts SOURCE_BITS_TABLE: `bits`, bound by the rows'
+ * tablesSql with the stored days' source bitmaps (core/visitor-bits.ts SOURCE_BITS_TABLE: `bits`, bound by the rows'
  * parameters): per value their sessions and OR-ed bitmaps, corrected by the session rows that are not `solo`:
  * - minus the stored rows that are not `shared` (so in the bitmaps) whose session goes on in the rows from `events`;
  * - plus every non-solo session regrouped (its entry by least pv_first), its visitor as a bit or, for keys outside the
- *   bitmaps, counted apart (core/rollup.ts liveVisitorKeysSql).
+ *   bitmaps, counted apart (core/visitor-bits.ts liveVisitorKeysSql).
  * A stored row's visitor bit can stay in a value's bitmap only because every stored part of the range comes before
  * the rows from `events` (../covered.ts storedFirst): the row then holds its session's entry, and the regrouped
  * session sets the same bit. Values whose sessions all regrouped elsewhere drop out (sessions 0).
