@@ -44,6 +44,22 @@ export function bitmapCapacity(visitors: number): number {
   return capacity;
 }
 
+/**
+ * For rows beside stored bitmaps of `capacity` bits: two aggregates over their visitor keys `column` (stored numbers,
+ * or liveVisitorKeysSql's keys), the bitmap of the keys 1..capacity and the count of the distinct others; and the
+ * distinct visitors of bitmaps `bits` and such counts `others` once OR-ed and summed (orCountSql). Keys outside the
+ * bitmaps are never in a stored bitmap, so the sum is exact.
+ */
+export function keyBitsSql(column: string, capacity: number): [bits: string, others: string] {
+  checkCapacity(capacity);
+  return [
+    `bitstring_agg(${column}, 1, ${capacity}) FILTER (WHERE ${column} BETWEEN 1 AND ${capacity})`,
+    `count(DISTINCT ${column}) FILTER (WHERE ${column} < 1 OR ${column} > ${capacity})`,
+  ];
+}
+
+export const orCountSql = (bits: string, others: string) => `(coalesce(bit_count(bit_or(${bits})), 0) + sum(${others}))::BIGINT`;
+
 function checkCapacity(capacity: number): void {
   if (!Number.isSafeInteger(capacity) || capacity < 1) throw new Error(`bitmap capacity must be >= 1, got ${capacity}`);
 }

@@ -134,6 +134,24 @@ function storedPart(q: StatsQuery, prefix: string, table: string, covered: Cover
   return { sql: `SELECT * FROM ${table} WHERE ${parts.stored}`, params: parts.params };
 }
 
+/**
+ * The stored rows of one of the per-day bitmap tables (core/visitor-bits.ts) over q's range, with the capacity of the
+ * site's bitmaps (`kind`: all of them, or the source bitmaps, which a site may not keep); null when the runner keeps
+ * none for the site, numbers no visitor of the rows from `events`, or no day is stored.
+ */
+function storedBits(
+  sql: SqlRunner,
+  q: StatsQuery,
+  prefix: string,
+  covered: Covered,
+  table: string,
+  kind: 'bitmapCapacity' | 'sourceBits' = 'bitmapCapacity',
+): (Scope & { capacity: number }) | null {
+  const capacity = covered.numbered ? (sql.rollupSiteStats?.(q.site)?.[kind] ?? 0) : 0;
+  const part = capacity > 0 ? storedPart(q, prefix, table, covered) : null;
+  return part && { ...part, capacity };
+}
+
 /** Bits of visitor bitmaps one statement may hold (32 MiB). */
 const VISITOR_BITMAP_BITS = 32 * 1024 * 1024 * 8;
 
@@ -216,13 +234,11 @@ export async function sessionSources(
   // The stored days' session totals and, when the runner keeps per-day bitmaps, their visitors' bitmaps and page views
   // (their parameters are the sessions').
   const totals = storedPart(q, prefix, DERIVED_TABLES.sessionTotals.table, covered);
-  const capacity = covered.numbered ? (sql.rollupSiteStats?.(q.site)?.bitmapCapacity ?? 0) : 0;
-  const bits = capacity > 0 ? storedPart(q, prefix, DAY_BITS_TABLE, covered) : null;
   return {
     sessions,
     buckets,
     totals,
-    dayBits: bits && { ...bits, capacity },
+    dayBits: storedBits(sql, q, prefix, covered, DAY_BITS_TABLE),
     prelude: rows.prelude,
     partialDays: partialDaysSql(prefix, covered.partial),
     visitors: visitorBitmap(sql, q, covered),
@@ -278,12 +294,10 @@ export async function sessionRowsAndNames(
   ];
   const f = filterSql(q.filters, undefined, `${prefix}f`);
   const totals = storedPart(q, prefix, DERIVED_TABLES.sessionTotals.table, covered);
-  const capacity = names && q.filters.length === 0 && covered.numbered && storedFirst(q, covered) ? (sql.rollupSiteStats?.(q.site)?.sourceBits ?? 0) : 0;
-  const bits = capacity > 0 ? storedPart(q, prefix, SOURCE_BITS_TABLE, covered) : null;
   return {
     rows: { sql: `SELECT *, ${f.sql || 'TRUE'} AS m FROM (${rows.sql})`, params: { ...rows.params, ...f.params } },
     names: named,
-    bits: bits && { ...bits, capacity },
+    bits: names && q.filters.length === 0 && storedFirst(q, covered) ? storedBits(sql, q, prefix, covered, SOURCE_BITS_TABLE, 'sourceBits') : null,
     // The stored days' session totals, with `m` too (they keep the same dimensions).
     totals: totals && { sql: `SELECT *, ${f.sql || 'TRUE'} AS m FROM (${totals.sql})`, params: { ...totals.params, ...f.params } },
     prelude: shared.prelude,
@@ -324,9 +338,12 @@ export async function pageSources(
   ];
   // The stored days' entry, exit and depth parts too (their parameters are the others').
   const totals = storedPart(q, prefix, DERIVED_TABLES.pageTotals.table, covered);
-  const capacity = covered.numbered ? (sql.rollupSiteStats?.(q.site)?.bitmapCapacity ?? 0) : 0;
-  const bits = capacity > 0 ? storedPart(q, prefix, PAGE_BITS_TABLE, covered) : null;
-  const pageBits = bits && { bits, rest: storedAndLive(q, prefix, PAGE_VISITORS_REST_TABLE, rows.of(DERIVED_TABLES.pageVisitors)[1], covered), capacity };
+  const bits = storedBits(sql, q, prefix, covered, PAGE_BITS_TABLE);
+  const pageBits = bits && {
+    bits,
+    rest: storedAndLive(q, prefix, PAGE_VISITORS_REST_TABLE, rows.of(DERIVED_TABLES.pageVisitors)[1], covered),
+    capacity: bits.capacity,
+  };
   return { pages, visitors, scrolls, sessions, totals, pageBits, prelude: rows.prelude, bitmap: visitorBitmap(sql, q, covered) };
 }
 

@@ -1,4 +1,5 @@
 import type { SqlRunner } from '../../core/ports.js';
+import { keyBitsSql, orCountSql } from '../../core/visitor-bits.js';
 import { bucketOf, previousPeriod, rangeDays, type NamedQuery, type Scope, type StatsQuery } from '../params.js';
 import { rollupRows, sessionRowsMatching, sessionSources } from '../rollup.js';
 import { bucketStarts, mergeParams, num, ratio, round } from '../sql.js';
@@ -178,10 +179,9 @@ function dayBitsVisitorsSql(dayBits: { sql: [string, string]; capacity: number }
   const c = dayBits.capacity;
   const stored = (i: 0 | 1) => `SELECT ${i === 0} AS cur, bits AS b, 0::BIGINT AS o, pv FROM (${dayBits.sql[i]}) WHERE bits IS NULL OR bit_length(bits) = ${c}`;
   return (
-    `SELECT cur, (coalesce(bit_count(bit_or(b)), 0) + sum(o))::BIGINT AS visitors, sum(pv)::BIGINT AS page_views FROM (` +
+    `SELECT cur, ${orCountSql('b', 'o')} AS visitors, sum(pv)::BIGINT AS page_views FROM (` +
     `${stored(0)} UNION ALL ${stored(1)} ` +
-    `UNION ALL SELECT cur, bitstring_agg(vno, 1, ${c}) FILTER (WHERE vno BETWEEN 1 AND ${c}), count(DISTINCT vno) FILTER (WHERE vno < 1 OR vno > ${c}), sum(pv) ` +
-    `FROM ses WHERE live GROUP BY cur) GROUP BY cur`
+    `UNION ALL SELECT cur, ${keyBitsSql('vno', c).join(', ')}, sum(pv) FROM ses WHERE live GROUP BY cur) GROUP BY cur`
   );
 }
 

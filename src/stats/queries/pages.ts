@@ -1,6 +1,7 @@
 import type { SqlRunner, SqlValue } from '../../core/ports.js';
 import { type NamedQuery, rangeDays, type StatsQuery } from '../params.js';
 import { pageHashSql, pageKeySql } from '../../core/rollup.js';
+import { keyBitsSql, orCountSql } from '../../core/visitor-bits.js';
 import { pageSources, rollupRows } from '../rollup.js';
 import { mergeParams, num, numOrNull, round, str } from '../sql.js';
 
@@ -85,10 +86,9 @@ function visitorsSql(t: FastTables): string {
   if (t.pageBits === null) return `SELECT ph, ${t.bitmap('vno')} AS visitors FROM (${t.visitors}) WHERE ${top} GROUP BY ph`;
   const { bits, rest, capacity } = t.pageBits;
   return (
-    `SELECT ph, (coalesce(bit_count(bit_or(b)), 0) + sum(o))::BIGINT AS visitors FROM (` +
+    `SELECT ph, ${orCountSql('b', 'o')} AS visitors FROM (` +
     `SELECT ph, bits AS b, 0::BIGINT AS o FROM (${bits}) WHERE ${top} AND bit_length(bits) = ${capacity} ` +
-    `UNION ALL SELECT ph, bitstring_agg(vno, 1, ${capacity}) FILTER (WHERE vno BETWEEN 1 AND ${capacity}), ` +
-    `count(DISTINCT vno) FILTER (WHERE vno < 1 OR vno > ${capacity}) FROM (${rest}) WHERE ${top} GROUP BY ph) GROUP BY ph`
+    `UNION ALL SELECT ph, ${keyBitsSql('vno', capacity).join(', ')} FROM (${rest}) WHERE ${top} GROUP BY ph) GROUP BY ph`
   );
 }
 

@@ -1,6 +1,7 @@
 import type { SqlRunner } from '../../core/ports.js';
 import { rangeDays, type NamedQuery, type StatsQuery } from '../params.js';
 import { sourceHashSql, sourceValueSql } from '../../core/rollup.js';
+import { keyBitsSql, orCountSql } from '../../core/visitor-bits.js';
 import { rollupRows, sessionRowsAndNames } from '../rollup.js';
 import { mergeParams, num, str } from '../sql.js';
 
@@ -89,11 +90,10 @@ u AS (
   UNION ALL ${each((t, i) => `SELECT ${i}::TINYINT, ${t}, -count(*), NULL::BIT, 0 FROM r WHERE NOT live AND NOT shared GROUP BY ALL`)}
   UNION ALL ${each(
     (t, i) =>
-      `SELECT ${i}::TINYINT, ${t}, count(*), bitstring_agg(visitor, 1, ${capacity}) FILTER (WHERE visitor BETWEEN 1 AND ${capacity}), ` +
-      `count(DISTINCT visitor) FILTER (WHERE visitor < 1 OR visitor > ${capacity}) FROM s GROUP BY ALL`,
+      `SELECT ${i}::TINYINT, ${t}, count(*), ${keyBitsSql('visitor', capacity).join(', ')} FROM s GROUP BY ALL`,
   )}
 ),
-t AS (SELECT ${dimName} AS dim, h, sum(sessions)::BIGINT AS sessions, (coalesce(bit_count(bit_or(bits)), 0) + sum(others))::BIGINT AS visitors FROM u GROUP BY ALL HAVING sum(sessions) > 0)
+t AS (SELECT ${dimName} AS dim, h, sum(sessions)::BIGINT AS sessions, ${orCountSql('bits', 'others')} AS visitors FROM u GROUP BY ALL HAVING sum(sessions) > 0)
 SELECT dim, names.value, sessions, visitors FROM t JOIN names USING (h)
 QUALIFY row_number() OVER (PARTITION BY dim ORDER BY sessions DESC, names.value) <= $limit
 ORDER BY dim, sessions DESC, names.value`;
