@@ -133,6 +133,23 @@ export function pageVisitorsRestSql(visitors: string, capacity: number): string 
 }
 
 /**
+ * The per-day bitmap tables, each with the stored table it is built from and its SELECT over that table's rows of
+ * one site: one list for the query stage, which builds and creates them (src/query/rollup-tables.ts), and the tests.
+ * `sources`: SOURCE_BITS_TABLE, which a site may not keep and which depends on `shared` too.
+ */
+export const BITMAP_TABLES: readonly {
+  readonly table: string;
+  readonly from: string;
+  readonly select: (rows: string, capacity: number) => string;
+  readonly sources?: true;
+}[] = [
+  { table: DAY_BITS_TABLE, from: SESSIONS_TABLE, select: dayBitsSql },
+  { table: PAGE_BITS_TABLE, from: PAGE_VISITORS_TABLE, select: pageBitsSql },
+  { table: PAGE_VISITORS_REST_TABLE, from: PAGE_VISITORS_TABLE, select: pageVisitorsRestSql },
+  { table: SOURCE_BITS_TABLE, from: SESSIONS_TABLE, select: sourceBitsSql, sources: true },
+];
+
+/**
  * `rows` (SESSIONS_TABLE or PAGE_VISITORS_TABLE rows computed from `events`, vno NULL) with `vno` set to a key of their
  * visitor that stored rows share: the visitor's number when it has one (VISITOR_NUMBERS_TABLE), else a negative key
  * from its hash (-1 - vid / 2, BIGINT; two such visitors share one only with probability ~n^2 / 2^64, like the ids'

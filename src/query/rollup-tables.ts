@@ -19,17 +19,11 @@ import {
 } from '../core/rollup.js';
 import {
   BITMAP_SITES_TABLE,
-  DAY_BITS_TABLE,
-  PAGE_BITS_TABLE,
-  PAGE_VISITORS_REST_TABLE,
+  BITMAP_TABLES,
   SOURCE_BITS_DAY_BYTES,
   SOURCE_BITS_TABLE,
   VISITOR_NUMBERS_TABLE,
   bitmapCapacity,
-  dayBitsSql,
-  pageBitsSql,
-  pageVisitorsRestSql,
-  sourceBitsSql,
 } from '../core/visitor-bits.js';
 import { sqlString } from './sandbox.js';
 
@@ -100,13 +94,13 @@ export async function withSessionLinks(
  * The per-day bitmaps (core/visitor-bits.ts BITMAP_SITES_TABLE) in step with the rows they are built from (inside
  * withSessionLinks, `d` the day's DATE literal), per site:
  * - all of the site's bitmaps when its capacity grew (a new highest visitor number past it);
- * - else SOURCE_BITS_TABLE of the day and of every day where a touched session has rows (their `shared` may have
- *   changed), and DAY_BITS_TABLE, PAGE_BITS_TABLE and PAGE_VISITORS_REST_TABLE of the day.
+ * - else those of the day (BITMAP_TABLES), and SOURCE_BITS_TABLE also of every day where a touched session has rows
+ *   (their `shared` may have changed).
  * A site whose source bitmaps of a day would take more than `sourceBitsDayBytes` (SOURCE_BITS_DAY_BYTES) keeps none from then on
  * (source_bits false; the sources tile then regroups the session rows).
  */
 async function keepBitmaps(conn: DuckDBConnection, d: string, sourceBitsDayBytes: number): Promise<void> {
-  for (const table of [DAY_BITS_TABLE, SOURCE_BITS_TABLE, PAGE_BITS_TABLE, PAGE_VISITORS_REST_TABLE]) await conn.run(`DELETE FROM ${table} WHERE dt = ${d}`);
+  for (const { table } of BITMAP_TABLES) await conn.run(`DELETE FROM ${table} WHERE dt = ${d}`);
   // The sites with rows that day (only their capacity can have grown) or with touched sessions (rows gone that day,
   // `shared` changed on other days).
   const sites = (
@@ -120,17 +114,15 @@ async function keepBitmaps(conn: DuckDBConnection, d: string, sourceBitsDayBytes
     const site = sqlString(String(id));
     const capacity = bitmapCapacity(Number(top));
     const grown = had === null || Number(had) !== capacity;
-    const replace = async (table: string, days: string, select: (rows: string) => string, from: string) => {
-      await conn.run(`DELETE FROM ${table} WHERE site_id = ${site}${days}`);
-      await conn.run(`INSERT INTO ${table} ${select(`SELECT * FROM ${from} WHERE site_id = ${site}${days}`)} ORDER BY site_id, dt`);
-    };
-    await replace(DAY_BITS_TABLE, grown ? '' : ` AND dt = ${d}`, (rows) => dayBitsSql(rows, capacity), SESSIONS_TABLE);
-    await replace(PAGE_BITS_TABLE, grown ? '' : ` AND dt = ${d}`, (rows) => pageBitsSql(rows, capacity), PAGE_VISITORS_TABLE);
-    await replace(PAGE_VISITORS_REST_TABLE, grown ? '' : ` AND dt = ${d}`, (rows) => pageVisitorsRestSql(rows, capacity), PAGE_VISITORS_TABLE);
+    const touched = ` AND (dt = ${d} OR dt IN (SELECT DISTINCT dt FROM ${SESSIONS_TABLE} SEMI JOIN rollup_touched USING (site_id, sid) WHERE site_id = ${site}))`;
     let sources = withSources === true;
+    for (const b of BITMAP_TABLES) {
+      if (b.sources && !sources) continue;
+      const days = grown ? '' : b.sources ? touched : ` AND dt = ${d}`;
+      await conn.run(`DELETE FROM ${b.table} WHERE site_id = ${site}${days}`);
+      await conn.run(`INSERT INTO ${b.table} ${b.select(`SELECT * FROM ${b.from} WHERE site_id = ${site}${days}`, capacity)} ORDER BY site_id, dt`);
+    }
     if (sources) {
-      const touched = ` AND (dt = ${d} OR dt IN (SELECT DISTINCT dt FROM ${SESSIONS_TABLE} SEMI JOIN rollup_touched USING (site_id, sid) WHERE site_id = ${site}))`;
-      await replace(SOURCE_BITS_TABLE, grown ? '' : touched, (rows) => sourceBitsSql(rows, capacity), SESSIONS_TABLE);
       const most = (
         await conn.runAndReadAll(`SELECT coalesce(max(n), 0)::BIGINT FROM (SELECT count(*) AS n FROM ${SOURCE_BITS_TABLE} WHERE site_id = ${site} GROUP BY dt)`)
       ).getRows()[0]![0];
@@ -206,10 +198,7 @@ export async function prepareRollupTables(conn: DuckDBConnection): Promise<void>
   for (const d of DERIVED) await create(d.table, d.select(none(BASE_TABLES[d.from].table)));
   await create(VISITOR_NUMBERS_TABLE, `SELECT site_id, vid, 0::INTEGER AS vno FROM ${SESSIONS_TABLE} WHERE FALSE`);
   await create(AUDIENCE_VALUES_TABLE, `${audienceValuesSql(`SELECT * FROM ${SESSIONS_TABLE}`)} WHERE FALSE`);
-  await create(SOURCE_BITS_TABLE, `SELECT * REPLACE (NULL::BIT AS bits) FROM (${sourceBitsSql(none(SESSIONS_TABLE), 1)})`);
-  await create(DAY_BITS_TABLE, `SELECT * REPLACE (NULL::BIT AS bits) FROM (${dayBitsSql(none(SESSIONS_TABLE), 1)})`);
-  await create(PAGE_BITS_TABLE, `SELECT * REPLACE (NULL::BIT AS bits) FROM (${pageBitsSql(none(PAGE_VISITORS_TABLE), 1)})`);
-  await create(PAGE_VISITORS_REST_TABLE, pageVisitorsRestSql(none(PAGE_VISITORS_TABLE), 1));
+  for (const b of BITMAP_TABLES) await create(b.table, b.select(none(b.from), 1));
   await create(BITMAP_SITES_TABLE, `SELECT site_id, 0::INTEGER AS capacity, FALSE AS source_bits FROM ${VISITOR_NUMBERS_TABLE} WHERE FALSE`);
 }
 

@@ -4,16 +4,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { PAGE_SCROLLS_TABLE, PAGE_VISITORS_TABLE, ROLLUP_TABLE, SESSIONS_TABLE } from '../core/rollup.js';
 import {
+  BITMAP_TABLES,
   DAY_BITS_TABLE,
   PAGE_BITS_TABLE,
-  PAGE_VISITORS_REST_TABLE,
   SOURCE_BITS_TABLE,
   VISITOR_NUMBERS_TABLE,
   bitmapCapacity,
-  dayBitsSql,
-  pageBitsSql,
-  pageVisitorsRestSql,
-  sourceBitsSql,
 } from '../core/visitor-bits.js';
 import type { LakeRow } from '../core/schema.js';
 import { createQueryEngine, type QueryEngine } from './index.js';
@@ -74,21 +70,17 @@ async function bitmapsInStep(engine: QueryEngine, site: string): Promise<{ capac
   assert.equal(capacity, top === 0 ? 0 : bitmapCapacity(top), 'the capacity of the highest visitor number');
   assert.equal(stats?.sourceBits ?? 0, capacity, 'source bitmaps kept');
   const of = (table: string) => `SELECT * FROM ${table} WHERE site_id = $1`;
-  const pairs: [string, string, string][] = [
-    ['source bitmaps', of(SOURCE_BITS_TABLE), sourceBitsSql(of(SESSIONS_TABLE), Math.max(capacity, 1))],
-    ['day bitmaps', of(DAY_BITS_TABLE), dayBitsSql(of(SESSIONS_TABLE), Math.max(capacity, 1))],
-    ['page bitmaps', of(PAGE_BITS_TABLE), pageBitsSql(of(PAGE_VISITORS_TABLE), Math.max(capacity, 1))],
-    ['other page visitors', of(PAGE_VISITORS_REST_TABLE), pageVisitorsRestSql(of(PAGE_VISITORS_TABLE), Math.max(capacity, 1))],
-  ];
+  assert.deepEqual(BITMAP_TABLES.map((b) => b.table).sort(), ['rollup.day_bits', 'rollup.page_bits', 'rollup.page_visitors_rest', 'rollup.source_bits']);
   let rows = 0;
-  for (const [what, stored, expected] of pairs) {
+  for (const b of BITMAP_TABLES) {
+    const [what, stored, expected] = [b.table, of(b.table), b.select(of(b.from), Math.max(capacity, 1))];
     const r = await engine.queryInternal(
       `SELECT (SELECT count(*) FROM (${stored} EXCEPT ALL ${expected}))::INTEGER AS extra, (SELECT count(*) FROM (${expected} EXCEPT ALL ${stored}))::INTEGER AS missing, ` +
         `(SELECT count(*) FROM (${stored}))::INTEGER AS rows`,
       [site],
     );
-    assert.deepEqual({ extra: r.rows[0]!.extra, missing: r.rows[0]!.missing }, { extra: 0, missing: 0 }, `the ${what} are those of the stored rows`);
-    if (what === 'source bitmaps') rows = Number(r.rows[0]!.rows);
+    assert.deepEqual({ extra: r.rows[0]!.extra, missing: r.rows[0]!.missing }, { extra: 0, missing: 0 }, `${what}: the rows of the stored rows`);
+    if (b.table === SOURCE_BITS_TABLE) rows = Number(r.rows[0]!.rows);
   }
   return { capacity, rows };
 }
