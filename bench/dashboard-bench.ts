@@ -69,25 +69,18 @@ export interface DashboardBenchResult {
  * waited.
  */
 async function waitRollup(server: ClicklakeServer, days: number, unit: 'days' | 'hours' = 'days'): Promise<number> {
-  const start = performance.now();
-  for (;;) {
-    const text = await (await fetch(`${server.url}/metrics`, { signal: AbortSignal.timeout(30_000) })).text();
-    const m = new RegExp(`^clicklake_query_rollup_${unit} (\\d+)`, 'm').exec(text);
-    if (m && Number(m[1]) >= days) return performance.now() - start;
-    if (performance.now() - start > 900_000) throw new Error(`the rollup did not reach ${days} ${unit} in 15 minutes (${m?.[1] ?? 'no gauge'})`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  return waitGauge(server, `clicklake_query_rollup_${unit}`, days, 900_000, 200);
 }
 
-/** Polls /metrics until the gauge `name` is at least `value` (30 s at most). */
-async function waitGauge(server: ClicklakeServer, name: string, value: number): Promise<void> {
+/** Polls /metrics until the gauge `name` is at least `value` (at most `timeoutMs`); returns the time waited. */
+async function waitGauge(server: ClicklakeServer, name: string, value: number, timeoutMs = 30_000, pollMs = 100): Promise<number> {
   const start = performance.now();
   for (;;) {
     const text = await (await fetch(`${server.url}/metrics`, { signal: AbortSignal.timeout(30_000) })).text();
     const m = new RegExp(`^${name} (\\d+)`, 'm').exec(text);
-    if (m && Number(m[1]) >= value) return;
-    if (performance.now() - start > 30_000) throw new Error(`${name} did not reach ${value} in 30 s (${m?.[1] ?? 'no gauge'})`);
-    await new Promise((r) => setTimeout(r, 100));
+    if (m && Number(m[1]) >= value) return performance.now() - start;
+    if (performance.now() - start > timeoutMs) throw new Error(`${name} did not reach ${value} in ${timeoutMs / 1000} s (${m?.[1] ?? 'no gauge'})`);
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 

@@ -142,7 +142,8 @@ const TOTALS_FROM_PARTS = `s AS (
  * taken as a whole session): those sums, minus the same sums over the stored rows that are not `solo` (`shared`, or
  * their session goes on in the rows from `events`), plus all the non-solo rows' sessions regrouped (the rows from
  * `events` included); visitors are a bitmap of their numbers (`bitmap`, the rows from `events` by their keys), or the
- * stored days' bitmaps OR-ed with one of the rows from `events` (`dayBits`); the trend is the buckets, and the daily point of a day rolled up in part is counted from its session rows. Reads the
+ * stored days' bitmaps OR-ed with one of the rows from `events` (`dayBits`); the trend is the buckets, and the daily
+ * point of a day rolled up in part is counted from its session rows. Reads the
  * session rows' visitor number and page views, and the few non-solo rows, instead of every session's times.
  */
 const totalsSql = (
@@ -171,9 +172,9 @@ v AS (${dayBits === null ? `SELECT cur, ${bitmap('vno')} AS visitors, sum(pv)::B
 ${bucketsAnswerSql(buckets, partial, bucket, bitmap('vno'))}`;
 
 /**
- * The CTE v of totalsSql from the stored days' bitmaps and page views (core/visitor-bits.ts DAY_BITS_TABLE) OR-ed and summed
- * with those of the session rows from `events` (their visitors' keys outside the bitmaps counted apart), instead of
- * reading every stored session row.
+ * The CTE v of totalsSql from the stored days' bitmaps and page views (core/visitor-bits.ts DAY_BITS_TABLE) OR-ed and
+ * summed with those of the session rows from `events` (their visitors' keys outside the bitmaps counted apart:
+ * keyBitsSql), instead of reading every stored session row.
  */
 function dayBitsVisitorsSql(dayBits: { sql: [string, string]; capacity: number }): string {
   const c = dayBits.capacity;

@@ -78,7 +78,7 @@ interface FastTables {
 /**
  * The CTE vis's visitors of the top pages: per page, a bitmap of its visitors' numbers (or keys), or with `pageBits`
  * the stored days' bitmaps of the page OR-ed with one over its other rows (keys outside the bitmaps counted apart:
- * core/visitor-bits.ts visitorBitmapCountSql); else distinct visitor hashes.
+ * core/visitor-bits.ts keyBitsSql); else distinct visitor hashes.
  */
 function visitorsSql(t: FastTables): string {
   const top = 'ph IN (SELECT ph FROM views)';
